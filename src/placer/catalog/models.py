@@ -1,0 +1,240 @@
+"""Catalog models: what can be bought (offers), what the hardware can do, and the network facts between regions.
+
+Every price carries its own provenance (``source``, ``as_of``) because one offer can mix sources
+(list on-demand from one catalog, a spot snapshot from another). A price that no public source gives is
+an *assumption*: it says so in ``assumption`` with its rationale, and a user catalog can override it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CATALOG_SCHEMA_VERSION = 1
+
+Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
+PricingModel = Literal["on-demand", "spot", "reserved"]
+Interconnect = Literal["infiniband", "efa", "roce", "tcpx", "ethernet"]
+BillingUnit = Literal["minute", "hour", "day", "week", "month"]
+
+HOURS_PER_UNIT: dict[str, float] = {
+    "minute": 1 / 60,
+    "hour": 1.0,
+    "day": 24.0,
+    "week": 168.0,
+    "month": 730.0,
+}
+
+_AS_OF = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|unknown)$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_as_of(value: str) -> str:
+    if not _AS_OF.match(value):
+        raise ValueError("as_of must be YYYY, YYYY-MM, YYYY-MM-DD or 'unknown'")
+    return value
+
+
+class Price(_Frozen):
+    """One price with its provenance. ``usd`` is per the unit its owner documents."""
+
+    usd: float
+    source: str = Field(min_length=1)
+    as_of: str
+    basis: str = "list"
+    assumption: str | None = None
+    original: str | None = None  # e.g. "EUR 0.22/hour" when converted
+
+    @field_validator("usd")
+    @classmethod
+    def _positive_finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("price must be a finite number")
+        if value <= 0:
+            raise ValueError(f"price must be greater than zero, got {value}")
+        return value
+
+    @field_validator("as_of")
+    @classmethod
+    def _valid_as_of(cls, value: str) -> str:
+        return _check_as_of(value)
+
+    @property
+    def is_assumption(self) -> bool:
+        return self.assumption is not None
+
+
+class _OfferBase(_Frozen):
+    id: str = Field(min_length=1)
+    provider: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    region: str = Field(min_length=1)
+    notes: str | None = None
+
+
+class GpuOffer(_OfferBase):
+    """A rentable instance with accelerators; prices are USD per *instance*-hour."""
+
+    kind: Literal["gpu"] = "gpu"
+    instance: str
+    accelerator: str  # key into Catalog.hardware
+    accelerators_per_instance: int = Field(ge=1)
+    accelerator_memory_gb: float = Field(gt=0)
+    interconnect: Interconnect
+    max_instances: int | None = Field(default=None, ge=1)
+    prices: dict[PricingModel, Price]
+
+    @model_validator(mode="after")
+    def _has_price(self) -> GpuOffer:
+        if not self.prices:
+            raise ValueError("a GPU offer needs at least one price")
+        return self
+
+    def usd_per_accelerator_hour(self, pricing: PricingModel) -> float:
+        return self.prices[pricing].usd / self.accelerators_per_instance
+
+
+class ApiOffer(_OfferBase):
+    """A hosted model priced per token. Prices are USD per million tokens."""
+
+    kind: Literal["api"] = "api"
+    model: str  # canonical model key, e.g. "llama-3.3-70b"; profiles match on it
+    provider_model: str  # the provider's own model id
+    model_family: str | None = None
+    parameters: float | None = Field(default=None, gt=0)
+    input_usd_per_mtok: Price
+    output_usd_per_mtok: Price
+    ttft_ms: float = Field(gt=0)
+    output_tokens_per_s: float = Field(gt=0)
+    performance_assumption: str
+
+
+class MacPlan(_Frozen):
+    """One way to pay for one Mac: per unit, with the lease minimum that Apple's macOS licence imposes."""
+
+    unit: BillingUnit
+    price: Price
+    min_lease_hours: float = Field(ge=0)
+
+
+class MacOffer(_OfferBase):
+    """A macOS host on Apple silicon (or an elastic per-minute macOS runner)."""
+
+    kind: Literal["mac"] = "mac"
+    instance: str
+    chip: str  # key into Catalog.hardware
+    cpu_cores: int | None = Field(default=None, ge=1)
+    memory_gb: float | None = Field(default=None, gt=0)
+    elastic: bool = False  # per-minute runners: no farm to size, no queue of our own
+    startup_minutes: float = Field(default=0.0, ge=0)
+    plans: list[MacPlan] = Field(min_length=1)
+
+
+Offer = Annotated[GpuOffer | ApiOffer | MacOffer, Field(discriminator="kind")]
+
+
+class HardwareSpec(_Frozen):
+    """Peak figures are dense (no sparsity). ``mfu`` holds default training MFU per precision."""
+
+    name: str
+    vendor: str
+    memory_gb: float = Field(gt=0)
+    mem_bw_tbps: float | None = Field(default=None, gt=0)
+    peak_tflops: dict[Precision, float] = Field(default_factory=dict)
+    mfu: dict[Precision, float] = Field(default_factory=dict)
+    mfu_source: str | None = None
+    trains_llms: bool = True
+    build_speed: float | None = Field(default=None, gt=0)  # Apple chips: relative Xcode build throughput
+    build_speed_assumption: str | None = None
+    source: str
+    as_of: str
+    notes: str | None = None
+
+
+class Region(_Frozen):
+    """A place offers run in or users sit in. ``geo`` is a provider-neutral code such as ``us-east``."""
+
+    key: str  # "aws/us-east-1", or a bare geo code for user regions ("us-east")
+    geo: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    label: str
+    aws_proxy: str | None = None  # nearest AWS region with measured latency, when within ~300 km
+    assumption: str | None = None
+
+
+class LatencyPair(_Frozen):
+    src: str  # AWS region name
+    dst: str
+    p50_ms: float = Field(gt=0)
+
+
+class RttModel(_Frozen):
+    """RTT ≈ 2·distance/km_per_ms · route_factor + constant_ms, fitted to the measured table."""
+
+    km_per_ms: float = 200.0
+    route_factor: float
+    constant_ms: float
+    source: str
+
+
+class EgressTier(_Frozen):
+    provider: str
+    transfer: Literal["internet", "inter-region", "inter-zone"]
+    from_gb: float = Field(ge=0)
+    to_gb: float | None = None
+    usd_per_gb: float = Field(ge=0)
+    source: str
+    as_of: str
+    assumption: str | None = None
+
+
+class SpotRisk(_Frozen):
+    """Share of spot instances interrupted per month for an instance family (AWS Spot Advisor buckets)."""
+
+    provider: str
+    match: str  # instance-name prefix or accelerator key
+    interruptions_per_month: float = Field(ge=0)
+    source: str
+    as_of: str
+
+    @field_validator("as_of")
+    @classmethod
+    def _valid_as_of(cls, value: str) -> str:
+        return _check_as_of(value)
+
+
+class Catalog(_Frozen):
+    schema_version: int = CATALOG_SCHEMA_VERSION
+    as_of: str
+    description: str = ""
+    offers: list[Offer]
+    hardware: dict[str, HardwareSpec]
+    regions: dict[str, Region]
+    latency: list[LatencyPair] = Field(default_factory=list)
+    rtt_model: RttModel
+    egress: list[EgressTier] = Field(default_factory=list)
+    spot_risk: list[SpotRisk] = Field(default_factory=list)
+    fx: dict[str, float] = Field(default_factory=dict)  # currency -> USD, assumption rates used at build time
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Catalog:
+        seen: set[str] = set()
+        for offer in self.offers:
+            if offer.id in seen:
+                raise ValueError(f"duplicate offer id {offer.id!r}")
+            seen.add(offer.id)
+            hw = offer.accelerator if isinstance(offer, GpuOffer) else getattr(offer, "chip", None)
+            if hw is not None and hw not in self.hardware:
+                raise ValueError(f"offer {offer.id!r} names unknown hardware {hw!r}")
+            if f"{offer.provider}/{offer.region}" not in self.regions:
+                raise ValueError(f"offer {offer.id!r} is in unknown region {offer.provider}/{offer.region}")
+        return self
+
+    def region_of(self, offer: GpuOffer | ApiOffer | MacOffer) -> Region | None:
+        return self.regions.get(f"{offer.provider}/{offer.region}")

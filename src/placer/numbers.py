@@ -1,0 +1,37 @@
+"""Human number forms in profiles: ``70B``, ``2T``, ``1.5e21``, ``1_000``.
+
+YAML 1.1 (PyYAML) reads ``70e9`` and ``2.0e12`` as *strings*, so every numeric profile field goes
+through :func:`parse_human_number` rather than trusting the YAML scalar type.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
+_NUMBER = re.compile(r"^([+-]?(?:\d[\d_,]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([kKmMbBgGtTpP]?)$")
+
+
+def parse_human_number(value: object) -> object:
+    """Turn a human number into a float; leave other values for pydantic to reject with its message."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        match = _NUMBER.match(text)
+        if not text or not match or not any(ch.isdigit() for ch in match.group(1)):
+            raise ValueError(f"expected a number such as 70e9, 70B or 2T, got {value!r}")
+        mantissa, suffix = match.groups()
+        try:
+            number = float(mantissa.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise ValueError(f"expected a number such as 70e9, 70B or 2T, got {value!r}") from None
+        number *= _SUFFIX.get(suffix.lower(), 1.0) if suffix else 1.0
+    else:
+        return value
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number

@@ -1,0 +1,234 @@
+"""Workload profiles: the three kinds of work placer plans, as strict pydantic models.
+
+Unknown keys are errors (a typo must never be silently ignored); numbers accept human forms.
+Reading a profile from YAML gives file:line:col for every error (see ``placer.yamldoc``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from placer.catalog.models import Precision
+from placer.errors import ProfileError, SourceLocation
+from placer.numbers import parse_human_number
+from placer.yamldoc import YamlDocument, parse_yaml, read_text, validation_error
+
+Number = Annotated[float, BeforeValidator(parse_human_number)]
+PositiveNumber = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0)]
+NonNegativeNumber = Annotated[float, BeforeValidator(parse_human_number), Field(ge=0)]
+Count = Annotated[int, BeforeValidator(parse_human_number), Field(ge=1)]
+Objective = Literal["cost", "time", "balanced"]
+KINDS = ("training", "inference", "apple-build")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSpec(_Strict):
+    """The model being trained or served. Architecture fields refine the KV-cache estimate when given."""
+
+    name: str | None = None
+    parameters: PositiveNumber
+    active_parameters: PositiveNumber | None = None
+    precision: Precision = "bf16"
+    layers: Count | None = None
+    kv_heads: Count | None = None
+    head_dim: Count | None = None
+
+    @model_validator(mode="after")
+    def _active_le_total(self) -> ModelSpec:
+        if self.active_parameters is not None and self.active_parameters > self.parameters:
+            raise ValueError("active_parameters cannot exceed parameters")
+        return self
+
+    @property
+    def compute_parameters(self) -> float:
+        """Parameters that do work per token (all of them for a dense model)."""
+        return self.active_parameters if self.active_parameters is not None else self.parameters
+
+
+class TrainingSpec(_Strict):
+    tokens: PositiveNumber | None = None
+    flops: PositiveNumber | None = None
+    mfu: Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1)] | None = None
+    checkpoint_interval_minutes: PositiveNumber = 30.0
+    restart_minutes: NonNegativeNumber = 10.0
+
+    @model_validator(mode="after")
+    def _tokens_or_flops(self) -> TrainingSpec:
+        if (self.tokens is None) == (self.flops is None):
+            raise ValueError("give exactly one of tokens or flops")
+        return self
+
+
+class Resources(_Strict):
+    accelerators: list[str] | None = Field(default=None, min_length=1)
+    count: Count | None = None
+    max_count: Count = 16384
+
+
+class Slo(_Strict):
+    p95_latency_ms: PositiveNumber | None = None
+
+
+class InferenceSpec(_Strict):
+    requests_per_second: PositiveNumber
+    average_requests_per_second: PositiveNumber | None = None
+    input_tokens: Count
+    output_tokens: Count
+    user_regions: list[str] = Field(default_factory=lambda: ["us-east"], min_length=1)
+    slo: Slo = Field(default_factory=Slo)
+    hours_per_day: Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=24)] = 24.0
+    accept_models: list[str] = Field(default_factory=list)
+    self_hosted: bool = True
+    hosted_api: bool = True
+
+    @model_validator(mode="after")
+    def _average_le_peak(self) -> InferenceSpec:
+        if self.average_requests_per_second is not None and (
+            self.average_requests_per_second > self.requests_per_second
+        ):
+            raise ValueError("average_requests_per_second cannot exceed requests_per_second (the peak)")
+        if not (self.self_hosted or self.hosted_api):
+            raise ValueError("self_hosted and hosted_api cannot both be false")
+        return self
+
+    @property
+    def mean_requests_per_second(self) -> float:
+        avg = self.average_requests_per_second
+        return avg if avg is not None else self.requests_per_second
+
+
+class BuildSpec(_Strict):
+    jobs_per_day: PositiveNumber
+    minutes_per_job: PositiveNumber
+    reference_chip: str = "M4"
+    max_queue_wait_minutes: NonNegativeNumber = 10.0
+    working_hours_per_day: Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=24)] = 10.0
+    working_days_per_month: Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=31)] = 22.0
+    min_memory_gb: PositiveNumber | None = None
+
+
+class DataSpec(_Strict):
+    size_gb: NonNegativeNumber
+    location: str = Field(min_length=1)
+
+
+class Constraints(_Strict):
+    providers: list[str] | None = Field(default=None, min_length=1)
+    exclude_providers: list[str] = Field(default_factory=list)
+    regions: list[str] | None = Field(default=None, min_length=1)
+    spot: Literal["never", "allow", "only"] = "never"
+    reserved: Literal["never", "allow"] = "never"
+
+
+class Budget(_Strict):
+    max_usd: PositiveNumber
+
+
+class _ProfileBase(_Strict):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    data: DataSpec | None = None
+    constraints: Constraints = Field(default_factory=Constraints)
+    resources: Resources = Field(default_factory=Resources)
+    deadline_hours: PositiveNumber | None = None
+    objective: Objective = "cost"
+    budget: Budget | None = None
+
+
+class TrainingProfile(_ProfileBase):
+    kind: Literal["training"]
+    model: ModelSpec
+    training: TrainingSpec
+
+    @property
+    def flops(self) -> float:
+        """Total training compute: 6·N·D for a dense model (N = active parameters for MoE), or given."""
+        if self.training.flops is not None:
+            return self.training.flops
+        assert self.training.tokens is not None
+        return 6.0 * self.model.compute_parameters * self.training.tokens
+
+
+class InferenceProfile(_ProfileBase):
+    kind: Literal["inference"]
+    model: ModelSpec
+    inference: InferenceSpec
+
+
+class AppleBuildProfile(_ProfileBase):
+    kind: Literal["apple-build"]
+    build: BuildSpec
+
+
+Profile = Annotated[TrainingProfile | InferenceProfile | AppleBuildProfile, Field(discriminator="kind")]
+AnyProfile = TrainingProfile | InferenceProfile | AppleBuildProfile
+
+
+# --- reading profiles from YAML -------------------------------------------------------------------
+
+
+class ProfileDocument:
+    """A validated profile and the YAML it came from, to point later errors at the right line."""
+
+    def __init__(self, profile: AnyProfile, yaml_doc: YamlDocument) -> None:
+        self.profile = profile
+        self.yaml = yaml_doc
+
+    @property
+    def path(self) -> str:
+        return self.yaml.filename
+
+    def locate(self, path: Sequence[str | int]) -> SourceLocation:
+        return self.yaml.locate(path)
+
+
+def parse_profile(text: str, filename: str = "<profile>") -> ProfileDocument:
+    doc = parse_yaml(text, filename, ProfileError)
+    data = doc.data
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
+        raise ProfileError(
+            f"expected a mapping of profile keys (kind, name, ...), found {found}", location=doc.locate(())
+        )
+    kind = data.get("kind")
+    if kind is None:
+        raise ProfileError(
+            f"missing required key 'kind' (one of {', '.join(KINDS)})", location=doc.locate(())
+        )
+    if kind not in KINDS:
+        guess = difflib.get_close_matches(str(kind), KINDS, n=1, cutoff=0.5)
+        raise ProfileError(
+            f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}",
+            location=doc.locate(("kind",)),
+            hint=f"did you mean {guess[0]!r}?" if guess else None,
+        )
+    model = _MODELS[kind]
+    try:
+        profile = model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, doc, ProfileError, model) from None
+    return ProfileDocument(profile, doc)
+
+
+def read_profile(path: str | Path) -> ProfileDocument:
+    """Read and validate a profile file; every problem is a ProfileError naming file, line and field."""
+    return parse_profile(read_text(path, ProfileError), str(path))
+
+
+def load_profile(path: str | Path) -> AnyProfile:
+    return read_profile(path).profile
+
+
+_MODELS: dict[str, type[TrainingProfile] | type[InferenceProfile] | type[AppleBuildProfile]] = {
+    "training": TrainingProfile,
+    "inference": InferenceProfile,
+    "apple-build": AppleBuildProfile,
+}

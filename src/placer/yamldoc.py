@@ -1,0 +1,252 @@
+"""YAML documents that remember where every value came from, so errors can say file:line:col.
+
+Shared by profiles (and later user catalogs and config). Guards against hostile input: size limit,
+non-UTF-8 bytes, duplicate keys, and alias bombs ("billion laughs") by bounding expanded nodes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from placer.errors import InputError, SourceLocation
+
+MAX_BYTES = 1_000_000
+MAX_NODES = 100_000
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+    length: int = 1
+
+
+@dataclass
+class YamlDocument:
+    """Parsed data plus the position of every key and value, keyed by path tuple."""
+
+    filename: str
+    text: str
+    data: Any
+    values: dict[Path_, Mark] = field(default_factory=dict)
+    keys: dict[Path_, Mark] = field(default_factory=dict)
+
+    def locate(self, path: Sequence[str | int], *, key: bool = False) -> SourceLocation:
+        """The best position for ``path``: the deepest prefix that exists in the file."""
+        dotted = dotted_path(path)
+        probe: Path_ = tuple(path)
+        while probe:
+            mark = (self.keys.get(probe) if key else None) or self.values.get(probe)
+            if mark is not None:
+                return self._at(mark, dotted)
+            probe = probe[:-1]
+            key = False
+        mark = self.values.get(())
+        return self._at(mark, dotted) if mark else SourceLocation(self.filename, field=dotted or None)
+
+    def _at(self, mark: Mark, dotted: str) -> SourceLocation:
+        lines = self.text.splitlines()
+        source = lines[mark.line - 1] if 0 < mark.line <= len(lines) else None
+        return SourceLocation(self.filename, mark.line, mark.column, dotted or None, source)
+
+
+def dotted_path(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def read_text(path: str | Path, error: type[InputError]) -> str:
+    """Read a small UTF-8 text file, turning every OS and encoding failure into ``error``."""
+    name = str(path)
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise error("is a directory, not a file", location=SourceLocation(name))
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise error(
+                f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", location=SourceLocation(name)
+            )
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise error("no such file", location=SourceLocation(name)) from None
+    except PermissionError:
+        raise error("permission denied", location=SourceLocation(name)) from None
+    except OSError as exc:
+        raise error(f"cannot read file: {exc.strerror or exc}", location=SourceLocation(name)) from None
+    return decode(raw, name, error)
+
+
+def decode(raw: bytes, name: str, error: type[InputError]) -> str:
+    if b"\x00" in raw:
+        raise error("binary file (contains NUL bytes), expected YAML text", location=SourceLocation(name))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(
+            f"not UTF-8 text (invalid byte 0x{raw[exc.start]:02x})", location=SourceLocation(name, line)
+        ) from None
+
+
+def parse_yaml(text: str, filename: str, error: type[InputError]) -> YamlDocument:
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        raise error("file is empty", location=SourceLocation(filename))
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        loc = SourceLocation(filename)
+        if mark is not None:
+            lines = text.splitlines()
+            src = lines[mark.line] if mark.line < len(lines) else None
+            loc = SourceLocation(filename, mark.line + 1, mark.column + 1, None, src)
+        raise error(f"not valid YAML: {problem}", location=loc) from None
+    except yaml.YAMLError as exc:
+        raise error(f"not valid YAML: {exc}", location=SourceLocation(filename)) from None
+    if node is None:
+        raise error("file is empty", location=SourceLocation(filename))
+    doc = YamlDocument(filename, text, None)
+    builder = _Builder(doc, error)
+    doc.data = builder.build(node, ())
+    return doc
+
+
+class _Builder:
+    def __init__(self, doc: YamlDocument, error: type[InputError]) -> None:
+        self.doc = doc
+        self.error = error
+        self.count = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def _mark(self, node: yaml.Node) -> Mark:
+        start, end = node.start_mark, node.end_mark
+        length = end.index - start.index if end.line == start.line else 1
+        return Mark(start.line + 1, start.column + 1, max(1, length))
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            loc = self.doc._at(self._mark(node), dotted_path(path))
+            raise self.error(
+                f"document expands to more than {MAX_NODES:,} values (alias bomb?)", location=loc
+            )
+        self.doc.values.setdefault(path, self._mark(node))
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.error(
+                        "YAML merge keys (<<) are not supported",
+                        location=self.doc._at(self._mark(key_node), dotted_path(path)),
+                    )
+                key = self.constructor.construct_object(key_node)
+                if not isinstance(key, str | int | float | bool) or isinstance(key, bool):
+                    key = str(key)
+                key = str(key)
+                child = (*path, key)
+                if key in out:
+                    raise self.error(
+                        f"duplicate key {key!r}",
+                        location=self.doc._at(self._mark(key_node), dotted_path(child)),
+                    )
+                self.doc.keys[child] = self._mark(key_node)
+                out[key] = self.build(value_node, child)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.YAMLError as exc:
+            raise self.error(
+                f"bad value: {exc}", location=self.doc._at(self._mark(node), dotted_path(path))
+            ) from None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def validation_error(
+    exc: ValidationError,
+    doc: YamlDocument,
+    error: type[InputError],
+    model: type[BaseModel] | None = None,
+    strip_tag: bool = False,
+) -> InputError:
+    """The first pydantic error, as one plain message pointing at the file position."""
+    errors = exc.errors(include_url=False)
+    # an unknown key is usually the cause of a "missing" one (a typo), so report it first
+    first = min(errors, key=lambda e: 0 if e["type"] == "extra_forbidden" else 1)
+    loc: list[str | int] = list(first["loc"])
+    if strip_tag and loc and isinstance(loc[0], str):
+        loc = loc[1:]
+    # pydantic adds validator names ("function-after[...]") to some paths
+    loc = [p for p in loc if not (isinstance(p, str) and ("[" in p and p.endswith("]")))]
+    kind = first["type"]
+    more = f" (and {_plural(len(errors) - 1, 'more problem')})" if len(errors) > 1 else ""
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        allowed = _allowed_keys(model, loc[:-1], doc.data) if model else []
+        guess = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean {guess[0]!r}?" if guess else (
+            f"allowed keys here: {', '.join(allowed)}" if allowed else None
+        )
+        return error(f"unknown key {name!r}{more}", location=doc.locate(loc, key=True), hint=hint)
+    if kind == "missing":
+        return error(f"missing required key {str(loc[-1])!r}{more}", location=doc.locate(loc))
+    msg = str(first["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    msg = msg.replace("Input should be", "must be").replace("input should be", "must be")
+    if kind not in ("value_error", "assertion_error") and "input" in first:
+        value = first["input"]
+        if not isinstance(value, dict | list):
+            shown = value if isinstance(value, str) and value[:1] in "-+.0123456789" else repr(value)
+            msg = f"{msg[0].lower()}{msg[1:]}, got {shown}"
+    return error(msg + more, location=doc.locate(loc))
+
+
+def _allowed_keys(model: type[BaseModel], path: Sequence[str | int], data: Any) -> list[str]:
+    """Keys the model accepts at ``path`` (walking nested models), for "did you mean"."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if fields is None or part not in fields:
+            return []
+        current = _model_in(fields[part].annotation)
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", {})
+    return sorted(fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
