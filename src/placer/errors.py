@@ -57,10 +57,16 @@ class InputError(PlacerError):
     exit_code = ExitCode.INVALID_INPUT
 
     def __init__(
-        self, message: str, *, location: SourceLocation | None = None, hint: str | None = None
+        self,
+        message: str,
+        *,
+        location: SourceLocation | None = None,
+        hint: str | None = None,
+        path: tuple[str | int, ...] | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.location = location
+        self.path = path  # field path inside the input, for callers that can map it to a line
 
     def __str__(self) -> str:
         if self.location is None:

@@ -200,9 +200,7 @@ def parse_profile(text: str, filename: str = "<profile>") -> ProfileDocument:
         )
     kind = data.get("kind")
     if kind is None:
-        raise ProfileError(
-            f"missing required key 'kind' (one of {', '.join(KINDS)})", location=doc.locate(())
-        )
+        raise ProfileError(f"missing required key 'kind' (one of {', '.join(KINDS)})", location=doc.locate(()))
     if kind not in KINDS:
         guess = difflib.get_close_matches(str(kind), KINDS, n=1, cutoff=0.5)
         raise ProfileError(

@@ -76,9 +76,7 @@ def read_text(path: str | Path, error: type[InputError]) -> str:
             raise error("is a directory, not a file", location=SourceLocation(name))
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise error(
-                f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", location=SourceLocation(name)
-            )
+            raise error(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", location=SourceLocation(name))
         raw = p.read_bytes()
     except FileNotFoundError:
         raise error("no such file", location=SourceLocation(name)) from None
@@ -102,9 +100,7 @@ def decode(raw: bytes, name: str, error: type[InputError]) -> str:
 
 
 def parse_yaml(text: str, filename: str, error: type[InputError]) -> YamlDocument:
-    if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         raise error("file is empty", location=SourceLocation(filename))
     try:
         loader = _Loader(text)
@@ -147,9 +143,7 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             loc = self.doc._at(self._mark(node), dotted_path(path))
-            raise self.error(
-                f"document expands to more than {MAX_NODES:,} values (alias bomb?)", location=loc
-            )
+            raise self.error(f"document expands to more than {MAX_NODES:,} values (alias bomb?)", location=loc)
         self.doc.values.setdefault(path, self._mark(node))
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
@@ -177,9 +171,7 @@ class _Builder:
         try:
             return self.constructor.construct_object(node)
         except yaml.YAMLError as exc:
-            raise self.error(
-                f"bad value: {exc}", location=self.doc._at(self._mark(node), dotted_path(path))
-            ) from None
+            raise self.error(f"bad value: {exc}", location=self.doc._at(self._mark(node), dotted_path(path))) from None
 
 
 def _plural(n: int, word: str) -> str:
@@ -208,8 +200,10 @@ def validation_error(
         name = str(loc[-1])
         allowed = _allowed_keys(model, loc[:-1], doc.data) if model else []
         guess = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-        hint = f"did you mean {guess[0]!r}?" if guess else (
-            f"allowed keys here: {', '.join(allowed)}" if allowed else None
+        hint = (
+            f"did you mean {guess[0]!r}?"
+            if guess
+            else (f"allowed keys here: {', '.join(allowed)}" if allowed else None)
         )
         return error(f"unknown key {name!r}{more}", location=doc.locate(loc, key=True), hint=hint)
     if kind == "missing":

@@ -73,17 +73,24 @@ def estimate_farm(load: BuildLoad, chip_speed: float, plans: list[Plan]) -> Buil
         unit_hours = _hours(plan.unit)
         units = math.ceil(held / unit_hours - 1e-9)
         options.append(
-            (machines * units * plan.usd, f"held all month on the {plan.unit}ly plan",
-             machines * units * unit_hours, 0.0)
+            (
+                machines * units * plan.usd,
+                f"held all month on the {plan.unit}ly plan",
+                machines * units * unit_hours,
+                0.0,
+            )
         )
         if plan.unit in ("hour", "minute") and load.working_hours_per_day < 24:
             lease_h = max(plan.min_lease_hours, load.working_hours_per_day)
             paid = machines * load.working_days_per_month * lease_h
             waste = machines * load.working_days_per_month * (lease_h - load.working_hours_per_day)
             options.append(
-                (paid * per_hour,
-                 f"leased per working day, hourly, {lease_h:g} h billed for {load.working_hours_per_day:g} h used",
-                 paid, waste)
+                (
+                    paid * per_hour,
+                    f"leased per working day, hourly, {lease_h:g} h billed for {load.working_hours_per_day:g} h used",
+                    paid,
+                    waste,
+                )
             )
     if not options:
         raise ValueError("no lease plan to size a farm with")
@@ -102,7 +109,9 @@ def estimate_farm(load: BuildLoad, chip_speed: float, plans: list[Plan]) -> Buil
     )
 
 
-def estimate_elastic(load: BuildLoad, chip_speed: float, usd_per_minute: float, startup_minutes: float) -> BuildEstimate:
+def estimate_elastic(
+    load: BuildLoad, chip_speed: float, usd_per_minute: float, startup_minutes: float
+) -> BuildEstimate:
     minutes = job_minutes(load, chip_speed)
     billed = load.jobs_per_day * load.working_days_per_month * (minutes + startup_minutes)
     busy = load.jobs_per_day * load.working_days_per_month * minutes / 60

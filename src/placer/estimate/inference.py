@@ -61,7 +61,7 @@ class ModelShape:
 
 def approx_layers(parameters: float) -> int:
     """Depth from size for Llama-like models (8B→32, 70B→80 layers), when the profile gives none."""
-    return max(16, min(160, round(32 * (parameters / 8e9) ** 0.42)))
+    return int(max(16, min(160, round(32 * (parameters / 8e9) ** 0.42))))
 
 
 @dataclass(frozen=True)
@@ -171,9 +171,7 @@ def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
             "memory",
         )
     if best is None:
-        raise Infeasible(
-            f"p95 latency {fastest_p95:,.0f} ms > SLO {load.p95_slo_ms:,.0f} ms even at batch 1", "slo"
-        )
+        raise Infeasible(f"p95 latency {fastest_p95:,.0f} ms > SLO {load.p95_slo_ms:,.0f} ms even at batch 1", "slo")
     return best
 
 

@@ -1,0 +1,3 @@
+from placer.cli.app import main
+
+main()

@@ -1,0 +1,93 @@
+"""Lookups over one catalog that the planner needs many times: names, regions, RTT, egress, spot risk."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from placer.catalog.models import Catalog, EgressTier, GpuOffer, Region
+from placer.estimate.network import Rtt, rtt
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+@dataclass
+class CatalogIndex:
+    catalog: Catalog
+    providers: frozenset[str] = field(init=False)
+    _latency: dict[tuple[str, str], float] = field(init=False)
+    _hw_by_norm: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.providers = frozenset(o.provider for o in self.catalog.offers)
+        self._latency = {(p.src, p.dst): p.p50_ms for p in self.catalog.latency}
+        self._hw_by_norm = {_norm(k): k for k in self.catalog.hardware}
+
+    # --- names -------------------------------------------------------------------------------------
+
+    def hardware_matching(self, name: str) -> list[str]:
+        """Hardware keys a requested name covers: exact, else the family ("A100" → A100-80GB, A100-40GB…)."""
+        wanted = _norm(name)
+        if wanted in self._hw_by_norm:
+            return [self._hw_by_norm[wanted]]
+        return sorted(k for n, k in self._hw_by_norm.items() if n.startswith(wanted + "-"))
+
+    def suggest(self, name: str, choices: list[str]) -> str | None:
+        found = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+        if not found:
+            lowered = {c.lower(): c for c in choices}
+            found = [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.5)]
+        return found[0] if found else None
+
+    # --- places ------------------------------------------------------------------------------------
+
+    def resolve_region(self, name: str) -> Region | None:
+        """A user-facing place: "aws/us-east-1", a geo code ("eu-west"), or a bare region name."""
+        regions = self.catalog.regions
+        if name in regions:
+            return regions[name]
+        bare = [r for k, r in sorted(regions.items()) if k.split("/", 1)[-1] == name]
+        if not bare:
+            return None
+        return next((r for r in bare if r.key.startswith("aws/")), bare[0])
+
+    def region_names(self) -> list[str]:
+        names = set(self.catalog.regions)
+        names.update(k.split("/", 1)[-1] for k in self.catalog.regions)
+        return sorted(names)
+
+    def region_matches(self, patterns: list[str], provider: str, region: str) -> bool:
+        info = self.catalog.regions.get(f"{provider}/{region}")
+        names = [region, f"{provider}/{region}"] + ([info.geo] if info else [])
+        return any(fnmatchcase(n, p) for p in patterns for n in names)
+
+    def pattern_matches_anything(self, pattern: str) -> bool:
+        return any(
+            fnmatchcase(n, pattern)
+            for key, r in self.catalog.regions.items()
+            for n in (key, key.split("/", 1)[-1], r.geo)
+        )
+
+    def rtt(self, a: Region, b: Region) -> Rtt:
+        return rtt(a, b, self._latency, self.catalog.rtt_model)
+
+    # --- money -------------------------------------------------------------------------------------
+
+    def egress_tiers(self, provider: str, transfer: str) -> list[EgressTier]:
+        return sorted(
+            (t for t in self.catalog.egress if t.provider == provider and t.transfer == transfer),
+            key=lambda t: t.from_gb,
+        )
+
+    def spot_interruptions_per_month(self, offer: GpuOffer) -> float | None:
+        best: float | None = None
+        for risk in self.catalog.spot_risk:
+            if risk.provider == offer.provider and (
+                offer.instance.startswith(risk.match) or offer.accelerator == risk.match
+            ):
+                best = risk.interruptions_per_month
+        return best

@@ -1,0 +1,34 @@
+"""The ``placer`` command: registers one module per command."""
+
+from __future__ import annotations
+
+import typer
+
+from placer import __version__
+from placer.cli.plan import plan
+
+app = typer.Typer(
+    name="placer",
+    help="Decide where an AI or Apple build workload should run.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("plan")(plan)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"placer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """placer plans training, inference and Apple build workloads across clouds, neoclouds, APIs and Macs."""
+
+
+def main() -> None:
+    app(prog_name="placer")

@@ -1,0 +1,60 @@
+"""The one error handler: typed errors become one stderr message and the documented exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from placer.errors import ExitCode, InputError, PlacerError
+from placer.profile import ProfileDocument
+
+
+def relocate(error: PlacerError, doc: ProfileDocument | None) -> PlacerError:
+    """Point an error the planner raised about a profile field at that field's line in the file."""
+    if (
+        doc is not None
+        and isinstance(error, InputError)
+        and error.path is not None
+        and (error.location is None or error.location.line is None)
+    ):
+        error.location = doc.locate(error.path)
+    return error
+
+
+def want_traceback(flag: bool) -> bool:
+    return flag or os.environ.get("PLACER_TRACEBACK", "") not in ("", "0")
+
+
+@contextmanager
+def errors_to_exit_codes(show_traceback: bool, doc: list[ProfileDocument]) -> Iterator[None]:
+    """Wrap one command: PlacerError → message + its exit code; anything else → internal error, exit 1."""
+    from placer.render.errors import format_error
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except PlacerError as exc:
+        if show_traceback:
+            traceback.print_exc(file=sys.stderr)
+        relocate(exc, doc[0] if doc else None)
+        print(format_error(exc), file=sys.stderr)
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        print("placer: interrupted", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if show_traceback:
+            traceback.print_exc(file=sys.stderr)
+        else:
+            print(
+                f"placer: internal error: {type(exc).__name__}: {exc}\n"
+                "  this is a bug in placer; run again with --traceback and report it",
+                file=sys.stderr,
+            )
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None

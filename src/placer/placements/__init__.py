@@ -1,0 +1,1 @@
+"""Turning one offer into priced placements for one profile kind; a rejection carries its reason."""

@@ -1,0 +1,189 @@
+"""Inference placements: self-hosted replicas on GPU offers, and hosted per-token APIs, side by side."""
+
+from __future__ import annotations
+
+import re
+
+from placer.catalog.models import ApiOffer, GpuOffer
+from placer.estimate import inference
+from placer.placements.common import (
+    Context,
+    Rejected,
+    data_egress,
+    price_notes,
+    pricing_options,
+    region_notes,
+    user_rtt,
+)
+from placer.plan import Cost, Latency, Placement, Time
+from placer.profile import InferenceProfile
+
+
+def model_key(name: str) -> str:
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+def _load(profile: InferenceProfile, rtt50: float, rtt95: float) -> inference.Load:
+    spec = profile.inference
+    return inference.Load(
+        input_tokens=spec.input_tokens,
+        output_tokens=spec.output_tokens,
+        peak_rps=spec.requests_per_second,
+        mean_rps=spec.mean_requests_per_second,
+        hours_per_day=spec.hours_per_day,
+        p95_slo_ms=spec.slo.p95_latency_ms,
+        rtt_p50_ms=rtt50,
+        rtt_p95_ms=rtt95,
+    )
+
+
+def _rtt_note(measured: bool) -> str:
+    return "RTT to users: " + (
+        "measured (cloudping p50 via nearby AWS regions); p95 = worst user region"
+        if measured
+        else "distance model fitted to measured pairs; p95 = worst user region"
+    )
+
+
+def score_gpu(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> list[Placement]:
+    if not profile.inference.self_hosted:
+        raise Rejected("self-hosting is turned off (inference.self_hosted: false)", "serving")
+    hw = ctx.index.catalog.hardware[offer.accelerator]
+    if hw.mem_bw_tbps is None or "bf16" not in hw.peak_tflops:
+        raise Rejected(f"no bandwidth or BF16 peak for {hw.name} in the hardware table", "hardware")
+    m = profile.model
+    peak = hw.peak_tflops.get("fp8", hw.peak_tflops["bf16"]) if m.precision == "fp8" else hw.peak_tflops["bf16"]
+    shape = inference.ModelShape(
+        parameters=m.parameters,
+        active_parameters=m.compute_parameters,
+        precision=m.precision,
+        layers=m.layers,
+        kv_heads=m.kv_heads,
+        head_dim=m.head_dim,
+    )
+    rtt50, rtt95, measured = user_rtt(ctx, offer)
+    placements: list[Placement] = []
+    failure: inference.Infeasible | None = None
+    for pricing in pricing_options(offer, profile.constraints):
+        price = offer.prices[pricing]
+        hardware = inference.Hardware(
+            peak_tflops=peak,
+            mem_bw_tbps=hw.mem_bw_tbps,
+            memory_gb=offer.accelerator_memory_gb,
+            per_instance=offer.accelerators_per_instance,
+            usd_per_instance_hour=price.usd,
+        )
+        try:
+            est = inference.estimate(shape, _load(profile, rtt50, rtt95), hardware)
+        except inference.Infeasible as exc:
+            failure = failure or exc
+            continue
+        moved = data_egress(ctx, offer)
+        egress_usd = moved.usd if moved else 0.0
+        notes = [
+            f"{est.replicas} replica(s) × tensor-parallel {est.tensor_parallel}, batch {est.batch}: "
+            f"TTFT {est.ttft_ms:,.0f} ms, {est.tokens_per_s_per_stream:,.0f} tok/s per stream",
+            f"{hw.name}: {hw.mem_bw_tbps:g} TB/s, {peak:g} TFLOPS dense ({hw.source})",
+            _rtt_note(measured),
+            *price_notes(offer.id, price, f"{pricing} price"),
+            *region_notes(ctx, offer),
+        ]
+        if shape.kv_is_approximate:
+            notes.append(
+                f"KV cache {est.kv_bytes_per_token / 1e3:,.0f} kB/token approximated from size "
+                f"({inference.approx_layers(m.parameters)} layers, 8 KV heads × 128; set model.layers, "
+                "kv_heads, head_dim for exact)"
+            )
+        if pricing == "spot":
+            notes.append("spot capacity can be reclaimed: keep on-demand replicas for the SLO")
+        placements.append(
+            Placement(
+                offer=offer.id,
+                provider=offer.provider,
+                region=offer.region,
+                instance=offer.instance,
+                accelerator=offer.accelerator,
+                accelerator_count=est.accelerators,
+                instances=est.instances,
+                pricing=pricing,
+                cost=Cost(
+                    total_usd=est.monthly_usd + egress_usd,
+                    compute_usd=est.monthly_usd,
+                    egress_usd=egress_usd,
+                    period="month",
+                ),
+                time=Time(wall_hours=None, accelerator_hours=est.instance_hours * offer.accelerators_per_instance),
+                latency=Latency(p50_ms=est.p50_ms, p95_ms=est.p95_ms),
+                details={
+                    "replicas": est.replicas,
+                    "tensor_parallel": est.tensor_parallel,
+                    "batch": est.batch,
+                    "ttft_ms": est.ttft_ms,
+                    "tokens_per_s_per_stream": est.tokens_per_s_per_stream,
+                    "serving": "self-hosted",
+                },
+                assumptions=notes,
+            )
+        )
+    if not placements:
+        assert failure is not None
+        raise Rejected(failure.reason, failure.code)
+    return placements
+
+
+def score_api(offer: ApiOffer, profile: InferenceProfile, ctx: Context) -> list[Placement]:
+    if not profile.inference.hosted_api:
+        raise Rejected("hosted APIs are turned off (inference.hosted_api: false)", "serving")
+    wanted = {model_key(n) for n in profile.inference.accept_models}
+    if profile.model.name:
+        wanted.add(model_key(profile.model.name))
+    if not wanted:
+        raise Rejected(
+            f"serves {offer.model}; the profile names no model (set model.name or inference.accept_models)",
+            "model",
+        )
+    if offer.model not in wanted:
+        raise Rejected(f"serves {offer.model}, not {' or '.join(sorted(wanted))}", "model")
+    rtt50, rtt95, measured = user_rtt(ctx, offer)
+    try:
+        est = inference.estimate_api(
+            _load(profile, rtt50, rtt95),
+            offer.input_usd_per_mtok.usd,
+            offer.output_usd_per_mtok.usd,
+            offer.ttft_ms,
+            offer.output_tokens_per_s,
+        )
+    except inference.Infeasible as exc:
+        raise Rejected(exc.reason, exc.code) from None
+    notes = [
+        f"{est.input_mtok:,.0f} M input + {est.output_mtok:,.0f} M output tokens a month at "
+        f"${offer.input_usd_per_mtok.usd:g} / ${offer.output_usd_per_mtok.usd:g} per M",
+        f"speed: {offer.performance_assumption}",
+        f"p95 TTFT taken as {inference.API_P95_TTFT_FACTOR:g}× typical; provider rate limits not modelled",
+        _rtt_note(measured),
+        *price_notes(offer.id, offer.input_usd_per_mtok, "input price"),
+        *price_notes(offer.id, offer.output_usd_per_mtok, "output price"),
+        *region_notes(ctx, offer),
+    ]
+    return [
+        Placement(
+            offer=offer.id,
+            provider=offer.provider,
+            region=offer.region,
+            instance=offer.provider_model,
+            accelerator=None,
+            accelerator_count=None,
+            instances=None,
+            pricing="per-token",
+            cost=Cost(total_usd=est.monthly_usd, compute_usd=est.monthly_usd, period="month"),
+            time=Time(),
+            latency=Latency(p50_ms=est.p50_ms, p95_ms=est.p95_ms),
+            details={
+                "serving": "hosted-api",
+                "model": offer.model,
+                "input_mtok_per_month": est.input_mtok,
+                "output_mtok_per_month": est.output_mtok,
+            },
+            assumptions=notes,
+        )
+    ]

@@ -1,0 +1,119 @@
+"""Training placements: one per allowed pricing model of a GPU offer."""
+
+from __future__ import annotations
+
+from placer.catalog.models import GpuOffer
+from placer.estimate import training
+from placer.placements.common import (
+    Context,
+    Rejected,
+    data_egress,
+    price_notes,
+    pricing_options,
+    region_notes,
+)
+from placer.plan import Cost, Latency, Placement, Time
+from placer.profile import TrainingProfile
+
+DEFAULT_SPOT_INTERRUPTIONS = 0.10  # per instance-month where the reference data has no figure (assumption)
+
+
+def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Placement]:
+    hw = ctx.index.catalog.hardware[offer.accelerator]
+    if not hw.trains_llms:
+        raise Rejected(f"{hw.name} is not used for LLM training ({hw.notes or 'inference part'})", "hardware")
+    precision = profile.model.precision
+    peak = hw.peak_tflops.get(precision)
+    if peak is None:
+        raise Rejected(f"{hw.name} has no {precision} peak in the hardware table", "precision")
+    mfu = profile.training.mfu or hw.mfu.get(precision)
+    if mfu is None:
+        raise Rejected(f"no default {precision} MFU for {hw.name} (set training.mfu)", "precision")
+    job = training.TrainingJob(
+        flops=profile.flops,
+        parameters=profile.model.parameters,
+        count=profile.resources.count,
+        deadline_hours=profile.deadline_hours,
+        max_count=profile.resources.max_count,
+        checkpoint_interval_minutes=profile.training.checkpoint_interval_minutes,
+        restart_minutes=profile.training.restart_minutes,
+    )
+    placements: list[Placement] = []
+    first_failure: training.Infeasible | None = None
+    for pricing in pricing_options(offer, profile.constraints):
+        price = offer.prices[pricing]
+        spot_rate, spot_note = 0.0, []
+        if pricing == "spot":
+            known = ctx.index.spot_interruptions_per_month(offer)
+            spot_rate = DEFAULT_SPOT_INTERRUPTIONS if known is None else known
+            spot_note = [
+                f"spot: {spot_rate:.0%} of instances interrupted per month"
+                + (" (assumed; no figure for this family)" if known is None else " (AWS Spot Advisor bucket)")
+            ]
+        acc = training.Accelerator(
+            name=hw.name,
+            peak_tflops=peak,
+            mfu=mfu,
+            memory_gb=offer.accelerator_memory_gb,
+            per_instance=offer.accelerators_per_instance,
+            interconnect=offer.interconnect,
+            usd_per_instance_hour=price.usd,
+            max_instances=offer.max_instances,
+            spot_interruptions_per_month=spot_rate,
+        )
+        try:
+            est = training.estimate(acc, job)
+        except training.Infeasible as exc:
+            first_failure = first_failure or exc
+            continue
+        moved = data_egress(ctx, offer)
+        egress_usd = moved.usd if moved else 0.0
+        wall = est.wall_hours + (moved.hours if moved else 0.0)
+        mfu_note = (
+            f"MFU {mfu:.2f} from the profile"
+            if profile.training.mfu
+            else f"MFU {mfu:.2f} for {hw.name} {precision} ({hw.mfu_source or 'catalog default'})"
+        )
+        notes = [
+            mfu_note,
+            f"{hw.name} dense {precision} peak {peak:g} TFLOPS ({hw.source})",
+            f"fabric {offer.interconnect}: scaling {est.scaling:.2f}; goodput {est.goodput:.3f}",
+            *spot_note,
+            *price_notes(offer.id, price, f"{pricing} price"),
+            *region_notes(ctx, offer),
+        ]
+        if moved is not None:
+            notes.append(f"data: {moved.tier}; copy takes {moved.hours:.1f} h")
+        placements.append(
+            Placement(
+                offer=offer.id,
+                provider=offer.provider,
+                region=offer.region,
+                instance=offer.instance,
+                accelerator=offer.accelerator,
+                accelerator_count=est.accelerators,
+                instances=est.instances,
+                pricing=pricing,
+                cost=Cost(
+                    total_usd=est.compute_usd + egress_usd,
+                    compute_usd=est.compute_usd,
+                    egress_usd=egress_usd,
+                    period="run",
+                ),
+                time=Time(wall_hours=wall, accelerator_hours=est.accelerator_hours),
+                latency=Latency(),
+                details={
+                    "mfu": mfu,
+                    "scaling": est.scaling,
+                    "goodput": est.goodput,
+                    "memory_needed_gb": est.memory_needed_gb,
+                    "usd_per_accelerator_hour": price.usd / offer.accelerators_per_instance,
+                    "interconnect": offer.interconnect,
+                },
+                assumptions=notes,
+            )
+        )
+    if not placements:
+        assert first_failure is not None
+        raise Rejected(first_failure.reason, first_failure.code)
+    return placements

@@ -1,0 +1,99 @@
+"""Plan results: the contract of ``placer plan --format json`` (design.md), versioned by schema_version."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PLAN_SCHEMA_VERSION = 1
+
+PricingKind = Literal["on-demand", "spot", "reserved", "per-token", "rental"]
+DetailValue = str | int | float | bool
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Cost(_Model):
+    total_usd: float
+    compute_usd: float
+    egress_usd: float = 0.0
+    other_usd: float = 0.0
+    period: Literal["run", "month"]
+
+
+class Time(_Model):
+    wall_hours: float | None = None
+    accelerator_hours: float | None = None
+
+
+class Latency(_Model):
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+
+
+class Placement(_Model):
+    offer: str
+    provider: str
+    region: str
+    instance: str
+    accelerator: str | None
+    accelerator_count: int | None
+    instances: int | None
+    pricing: PricingKind
+    cost: Cost
+    time: Time
+    latency: Latency
+    details: dict[str, DetailValue] = Field(default_factory=dict)
+    assumptions: list[str] = Field(default_factory=list)
+
+
+class Rejection(_Model):
+    offer: str
+    reason: str
+    code: str
+
+
+class RejectionGroup(_Model):
+    code: str
+    count: int
+    example: str
+
+
+class WorkloadRef(_Model):
+    name: str
+    kind: str
+    file: str | None = None
+
+
+class CatalogRef(_Model):
+    as_of: str
+    offers_considered: int
+    assumed_prices: int = 0
+
+
+class BudgetVerdict(_Model):
+    limit_usd: float | None
+    total_usd: float | None
+    period: Literal["run", "month"] | None
+    status: Literal["within", "over", "none"]
+
+
+class Plan(_Model):
+    schema_version: int = PLAN_SCHEMA_VERSION
+    workload: WorkloadRef
+    catalog: CatalogRef
+    objective: str
+    chosen: Placement | None
+    alternatives: list[Placement]
+    rejected: list[Rejection]
+    rejected_summary: list[RejectionGroup]
+    budget: BudgetVerdict
+    assumptions: list[str]
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return self.chosen is not None
