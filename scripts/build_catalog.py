@@ -23,7 +23,8 @@ Rules
   price (MTIA-v2 per dense BF16 TFLOP like the H100 pool); Muse Spark at the median token price. All flagged.
 - Interconnects, unknown regions, Mac lease terms and API latency/throughput are assumptions where the data is
   silent; each says so in notes / assumption fields (and in BUILD_REPORT.md).
-- RTT model: least squares of p50 = 2*km/200*route_factor + constant over the cloudping pairs (src != dst).
+- RTT model: relative-error least squares (weights 1/p50^2) of p50 = 2*km/200*route_factor + constant over the
+  cloudping pairs with src != dst (the plain fit is also reported).
 - Deterministic: no clock, offers sorted by id, json.dumps(indent=1, sort_keys=True), atomic writes.
 """
 
@@ -62,12 +63,14 @@ class Report:
     """Collects what BUILD_REPORT.md says: omissions grouped by reason, assumptions, facts."""
 
     def __init__(self) -> None:
-        self.omitted: dict[str, set[str]] = defaultdict(set)
+        self.omitted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.assumptions: set[str] = set()
         self.facts: list[str] = []
 
-    def omit(self, reason: str, what: str) -> None:
-        self.omitted[reason].add(what)
+    def omit(self, reason: str, what: str, region: str = "") -> None:
+        regions = self.omitted[reason][what]
+        if region:
+            regions.add(region)
 
 
 def read_csv(path: Path) -> list[Row]:
@@ -167,7 +170,7 @@ _NOT_IN_SOURCE = "region not in the price source; assumed"
 _US_CENTRE = (39.83, -98.58, "us-central", "United States")
 _US_NOTE = "a US-wide service placed at the geographic centre of the contiguous US (Kansas)"
 OTHER_REGIONS = {  # key: (lat, lon, geo, place, assumption)
-    "azure/eastus": (37.37, -79.82, "us-east", "East US (Virginia)", None),
+    "azure/eastus": (37.37, -79.82, "us-east", "Virginia", None),
     "nebius/eu-north1": (60.55, 25.25, "eu-north", "Finland", None),
     "nebius/eu-west1": (48.86, 2.35, "eu-west", "Paris", None),
     "nebius/us-central1": (39.1, -94.58, "us-central", "Kansas City", None),
@@ -175,7 +178,8 @@ OTHER_REGIONS = {  # key: (lat, lon, geo, place, assumption)
     "coreweave/us-east": (*_VA, "us-east", "US East", f"{_NOT_IN_SOURCE} US East (Virginia)"),
     "crusoe/us-east": (*_VA, "us-east", "US East", f"{_NOT_IN_SOURCE} US East (Virginia)"),
     "runpod/us": (*_US_CENTRE, f"{_NOT_IN_SOURCE} {_US_NOTE}"),
-    "meta/us-east": (*_VA, "us-east", "US East", "Meta Compute locations are not disclosed; assumed US East (Virginia)"),
+    "meta/us-east": (*_VA, "us-east", "US East", "Meta Compute locations are not disclosed; "
+                     "assumed US East (Virginia)"),
     "meta/us-west": (44.3, -120.83, "us-west", "US West", "Meta Compute locations are not disclosed; "
                      "assumed US West (Prineville, Oregon)"),
     "together/us-west": (37.77, -122.42, "us-west", "US West", f"{_NOT_IN_SOURCE} US West (San Francisco)"),
@@ -329,7 +333,8 @@ def build_hardware(specs: list[Row], train: list[Row], macs: list[Row], rep: Rep
                        trains_llms=False)
     rep.assumptions.add(f"Apple build_speed: {BUILD_SPEED_NOTE}.")
     rep.assumptions.add("Apple chips have trains_llms=false (Mac hosts are for builds, not LLM training).")
-    rep.assumptions.add("MFU defaults: " + "; ".join(f"{k} {v[0]} ({v[1]})" for k, v in sorted(mfus.items())))
+    for key, (mfu, why) in mfus.items():
+        rep.assumptions.add(f"MFU {key}: {', '.join(f'{p} {v:g}' for p, v in mfu.items())} ({why}).")
     return hw
 
 
@@ -419,6 +424,9 @@ def placements(row: Row, acc: str, sky: dict[str, list[Row]], rep: Report) -> li
     base = {"provider": provider, "count": count, "usd": num(row["usd_per_instance_hour"]), "notes": []}
     instance = re.sub(r"\s*\(.*\)$", "", row["offering"])
     if provider in ("aws", "gcp"):
+        if provider == "gcp":
+            rep.assumptions.add("GCP prices exist for every region with a billing SKU; availability of the machine "
+                                "type there is not verified (reference README).")
         return [dict(base, region=row["region"], instance=instance)]
     if provider == "azure":
         notes = [] if row["region"] else ["region not recorded in the source; assumed eastus"]
@@ -431,6 +439,8 @@ def placements(row: Row, acc: str, sky: dict[str, list[Row]], rep: Report) -> li
     if provider == "lambda":
         kind = lambda_type(row["offering"])
         regions = sorted({r["Region"] for r in sky["lambda"] if r["InstanceType"] == kind})
+        rep.assumptions.add("Lambda offers are listed in every region SkyPilot lists for the type (it lists all 17 "
+                            "regions for every type; availability there is not verified).")
         if regions:
             return [dict(base, region=reg, instance=kind) for reg in regions]
         rep.assumptions.add(f"Lambda '{row['offering']}' is not in the SkyPilot catalog: region us-east-1 assumed.")
@@ -439,8 +449,11 @@ def placements(row: Row, acc: str, sky: dict[str, list[Row]], rep: Report) -> li
     assert per_gpu is not None
     derived = "derived: per-GPU price x GPU count"
     if provider == "nebius":
-        return [dict(base, region=reg, instance=inst, count=n, usd=per_gpu * n, per_gpu=per_gpu, notes=[
-            derived, "shape and region from skypilot-catalog nebius/vms.csv, price from the reference row"])
+        notes = [derived, "shape and region from skypilot-catalog nebius/vms.csv, price from the reference row"]
+        if acc == "L40S":
+            notes.append("gpu-l40s-a taken as the Intel and gpu-l40s-d as the AMD variant (their SkyPilot prices "
+                         "match the 'from' prices)")
+        return [dict(base, region=reg, instance=inst, count=n, usd=per_gpu * n, per_gpu=per_gpu, notes=notes)
             for reg, inst, n in nebius_shapes(sky["nebius"], acc, row["offering"])]
     name = slug(row["offering"].replace(" Cloud", ""))
     sizes = (1, 8) if acc in SXM_CLASS else (1,)
@@ -467,15 +480,15 @@ def build_gpu_offers(rows: list[Row], sky: dict[str, list[Row]], hw: dict[str, J
     spot_rows = nebius_spot_rows(rows)
     for row in rows:
         reason = skip_reason(row)
-        what = f"{row['provider']} {row['offering']} {row['region'] or ''} {row['pricing_model']}".strip()
         if reason:
-            rep.omit(reason, what)
+            rep.omit(reason, f"{row['provider']} {row['offering']} ({row['pricing_model']})", row["region"])
             continue
         if row["provider"] == "Nebius" and row["pricing_model"] == "preemptible":
             continue  # applied to the on-demand shapes below
         acc = GPU_MODEL.get(row["gpu_model"])
         if acc is None or acc not in hw:
-            rep.omit("no sourced hardware spec", f"{row['provider']} {row['offering']} ({row['gpu_model']})")
+            rep.omit("no sourced hardware spec", f"{row['provider']} {row['offering']} ({row['gpu_model']})",
+                     row["region"])
             continue
         pricing = PRICING[row["pricing_model"]]
         community = row["pricing_model"] == "community"
@@ -485,10 +498,12 @@ def build_gpu_offers(rows: list[Row], sky: dict[str, list[Row]], hw: dict[str, J
             usd = place["usd"] or float(row["usd_per_gpu_hour"]) * count
             original = None
             if place.get("per_gpu"):
-                original = f"USD {place['per_gpu']:g}/GPU-hour x {count} GPUs"
+                original = f"USD {place['per_gpu']:g}/GPU-hour x {count} GPU" + "s" * (count > 1)
             elif row["usd_per_gpu_hour_max"] and "range" in row["price_basis"]:
                 high = float(row["usd_per_gpu_hour_max"]) * count
                 original = f"range USD {usd:g}-{high:.4f}/instance-hour across AZs; low bound used"
+            if row["source_type"] == "catalog_snapshot_stale":
+                original = "; ".join(filter(None, [original, "undated, stale SkyPilot snapshot"]))
             oid = f"{place['provider']}/{place['region']}/{place['instance']}".lower().replace(" ", "-")
             offer = chosen.setdefault(oid, {
                 "kind": "gpu", "id": oid, "provider": place["provider"], "region": place["region"],
@@ -500,6 +515,10 @@ def build_gpu_offers(rows: list[Row], sky: dict[str, list[Row]], hw: dict[str, J
             old = offer["prices"].get(pricing)
             if old is None or date_key(new["as_of"]) > date_key(old["as_of"]):
                 offer["prices"][pricing] = new
+            if old is not None:
+                kept, other = (new, old) if offer["prices"][pricing] is new else (old, new)
+                rep.facts.append(f"{oid} {pricing}: kept {kept['usd']:g} ({kept['as_of']}, {kept['source']}) over "
+                                 f"{other['usd']:g} ({other['as_of']}, {other['source']})")
             if community:
                 offer["notes"].insert(0, "RunPod Community Cloud (priced as on-demand)")
             if place["provider"] == "nebius":
@@ -507,11 +526,12 @@ def build_gpu_offers(rows: list[Row], sky: dict[str, list[Row]], hw: dict[str, J
                     if sacc == acc and (not variant or variant in row["offering"]):
                         offer["prices"]["spot"] = price(float(srow["usd_per_gpu_hour"]) * count, srow, "from_price",
                                                         original=f"USD {srow['usd_per_gpu_hour']}/GPU-hour x "
-                                                                 f"{count} GPUs ('from' price)")
+                                                                 f"{count} ('from' price)")
     offers = []
     for offer in chosen.values():
         offer["notes"] = "; ".join(dict.fromkeys(offer["notes"]))
         if "on-demand" not in offer["prices"]:
+            offer["notes"] += "; no on-demand price in the reference data"
             rep.facts.append(f"{offer['id']} has no on-demand price (only {', '.join(sorted(offer['prices']))}).")
         offers.append(offer)
     return offers
@@ -680,7 +700,8 @@ def build_mac_offers(macs: list[Row], prov: list[Row], rep: Report) -> list[J]:
         offers.append(mac_offer("scaleway", "fr-par", inst, chip, plans, cpu_cores=int(spec["cpu_cores"]),
                                 memory_gb=float(spec["memory_gb"]), notes="specs from the Scaleway datasheet "
                                 "(memory in GiB as listed); 24 h minimum lease (Apple macOS licence)"))
-    rep.assumptions.add(f"Scaleway EUR prices {EUR_NOTE}; monthly commitments leased for 730 h minimum.")
+    rep.assumptions.add(f"Scaleway EUR prices {EUR_NOTE}; monthly commitments leased for 730 h minimum; "
+                        "startup_minutes left at 0 for dedicated Macs (no figure in the data).")
     launch = next(r for r in prov if r["metric"] == "launch_time")
     rng = by[("AWS EC2 Mac", "EC2 Mac family (range estimate)")]
     why = ("the only figure is a third-party range for the whole EC2 Mac family (0.65-1.20 USD/h); the upper "
@@ -688,7 +709,8 @@ def build_mac_offers(macs: list[Row], prov: list[Row], rep: Report) -> list[J]:
     offers.append(mac_offer("aws", "us-east-1", "mac-m4.metal", "M4", [{
         "unit": "hour", "min_lease_hours": 24.0, "price": price(1.20, rng, "third_party_estimate",
                                                                  original="USD 0.65-1.20/hour", assumption=why)}],
-        startup_minutes=float(launch["value_high"]), notes="memory not in the data; Dedicated Host 24 h minimum; "
+        startup_minutes=float(launch["value_high"]), notes="EC2 Mac region not in the reference data; assumed "
+        "us-east-1; memory not in the data; Dedicated Host 24 h minimum; "
         f"startup = upper end of the {launch['value_low']}-{launch['value_high']} min launch time (provisioning.csv)"))
     rep.assumptions.add(f"aws/us-east-1/mac-m4.metal at 1.20 USD/h: {why}; region us-east-1 assumed.")
     ms = by[("MacStadium", "Dedicated/private cloud Mac (range)")]
@@ -713,7 +735,7 @@ def build_mac_offers(macs: list[Row], prov: list[Row], rep: Report) -> list[J]:
     for r in macs:
         if r["offering"].startswith("(rule)") or r["provider"].startswith("Apple"):
             continue
-        if not r["price"] and r["provider"] != "Scaleway":
+        if not r["price"] and r["provider"] != "Scaleway" and r["offering"] != "mac-m4.metal":
             rep.omit("Mac row without a price", f"{r['provider']} {r['offering']}")
         elif r["price"] and r["provider"] not in used and "range" not in r["offering"]:
             rep.omit("Mac row not usable (no Apple-silicon chip stated)", f"{r['provider']} {r['offering']}")
@@ -722,19 +744,37 @@ def build_mac_offers(macs: list[Row], prov: list[Row], rep: Report) -> list[J]:
 
 # ----------------------------------------------------------------------------------------- network, risk
 def build_latency(rows: list[Row], rep: Report) -> tuple[list[J], J, set[str]]:
-    pairs = sorted(({"src": r["src_region"], "dst": r["dst_region"], "p50_ms": float(r["p50_ms"])} for r in rows),
-                   key=lambda p: (p["src"], p["dst"]))
-    xs, ys = [], []
+    pairs: list[J] = sorted(({"src": r["src_region"], "dst": r["dst_region"], "p50_ms": float(r["p50_ms"])}
+                             for r in rows), key=lambda p: (p["src"], p["dst"]))
+    xs: list[float] = []
+    ys: list[float] = []
     for p in pairs:
         if p["src"] != p["dst"]:
             xs.append(2 * haversine_km(*AWS_REGIONS[p["src"]][:2], *AWS_REGIONS[p["dst"]][:2]) / 200.0)
             ys.append(p["p50_ms"])
-    n, mx, my = len(xs), sum(xs) / len(xs), sum(ys) / len(ys)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-    const = my - slope * mx
-    rmse = math.sqrt(sum((slope * x + const - y) ** 2 for x, y in zip(xs, ys)) / n)
-    source = (f"least-squares fit to cloudping.co p50 (captured 2025-05-29), {n} pairs, RMSE {rmse:.1f} ms")
-    rep.facts.append(f"RTT fit: route_factor {slope:.4f}, constant_ms {const:.3f}, {n} pairs, RMSE {rmse:.2f} ms.")
+    n = len(xs)
+
+    def fit(weights: list[float]) -> tuple[float, float, float, float]:
+        sw = sum(weights)
+        mx = sum(w * x for w, x in zip(weights, xs, strict=True)) / sw
+        my = sum(w * y for w, y in zip(weights, ys, strict=True)) / sw
+        slope = (sum(w * (x - mx) * (y - my) for w, x, y in zip(weights, xs, ys, strict=True))
+                 / sum(w * (x - mx) ** 2 for w, x in zip(weights, xs, strict=True)))
+        const = my - slope * mx
+        rmse = math.sqrt(sum((slope * x + const - y) ** 2 for x, y in zip(xs, ys, strict=True)) / n)
+        mape = sum(abs(slope * x + const - y) / y for x, y in zip(xs, ys, strict=True)) / n
+        return slope, const, rmse, mape
+
+    # Relative-error least squares (weights 1/p50^2): latency errors scale with distance, and the plain fit is
+    # dominated by long Europe-Asia detours (it over-predicts us-east-1 -> eu-west-1 by ~39 %).
+    ols = fit([1.0] * n)
+    slope, const, rmse, mape = fit([1 / y**2 for y in ys])
+    source = (f"least-squares fit (relative error, weights 1/p50^2) to cloudping.co p50 (captured 2025-05-29), "
+              f"{n} pairs, RMSE {rmse:.1f} ms, mean abs error {mape:.1%}")
+    rep.facts.append(f"RTT fit (relative least squares, chosen): route_factor {slope:.4f}, constant_ms {const:.3f}, "
+                     f"{n} pairs, RMSE {rmse:.2f} ms, mean abs error {mape:.1%}.")
+    rep.facts.append(f"RTT fit (plain least squares, not used): route_factor {ols[0]:.4f}, constant_ms "
+                     f"{ols[1]:.3f}, RMSE {ols[2]:.2f} ms, mean abs error {ols[3]:.1%}.")
     model = {"km_per_ms": 200.0, "route_factor": round(slope, 4), "constant_ms": round(const, 3), "source": source}
     proxies = {p["src"] for p in pairs} | {p["dst"] for p in pairs}
     return pairs, model, proxies
@@ -790,7 +830,7 @@ def build_spot_risk(rows: list[Row]) -> list[J]:
             continue
         family = r["resource"].split(" ")[0]
         match = family if "." in family else f"{family}."
-        item = {"provider": "aws", "match": match, "source": r["source_url"], "as_of": norm_date(r["source_date"]),
+        item: J = {"provider": "aws", "match": match, "source": r["source_url"], "as_of": norm_date(r["source_date"]),
                 "interruptions_per_month": round((float(r["value_low"]) + float(r["value_high"])) / 200, 4)}
         if match not in newest or date_key(item["as_of"]) > date_key(newest[match]["as_of"]):
             newest[match] = item
@@ -815,14 +855,18 @@ def render_report(cat: Catalog, rep: Report) -> str:
     lines += ["", "## Facts computed at build time", "", *(f"- {f}" for f in sorted(rep.facts)), "",
               f"FX: 1 EUR = {EUR_USD} USD (assumed).", "", "## Assumptions", "",
               *(f"- {a}" for a in sorted(rep.assumptions)),
-              "- Interconnects not in the data: " + "; ".join(sorted(INTERCONNECT_NOTE.values())) + "; Meta RoCE.",
+              *(f"- {p}: {n}" for p, n in sorted(INTERCONNECT_NOTE.items())), "- meta: RoCE assumed",
               "- Regions missing in the source: Azure blank -> eastus, CoreWeave / Crusoe -> us-east, RunPod and "
               "US-wide API/CI services -> us (Kansas); Together -> us-west; see Region.assumption.",
               "- Spot risk `match` for the g6 (L4) family is `g6.` so it does not also match g6e / g6f.",
               "", "## Omitted", ""]
     for reason in sorted(rep.omitted):
-        items = sorted(rep.omitted[reason])
-        lines += [f"### {reason} ({len(items)})", "", *(f"- {i}" for i in items), ""]
+        items = rep.omitted[reason]
+        lines += [f"### {reason} ({len(items)})", ""]
+        for what in sorted(items):
+            where = f": {', '.join(sorted(items[what]))}" if items[what] else ""
+            lines.append(f"- {what}{where}")
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -832,6 +876,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -869,7 +914,7 @@ def main(argv: list[str] | None = None) -> int:
     write_atomic(args.out / "catalog.json", text)
     write_atomic(args.out / "BUILD_REPORT.md", render_report(catalog, rep))
     print(f"wrote {len(catalog.offers)} offers ({len(text) // 1024} KiB) to {args.out / 'catalog.json'}")
-    print(next(f for f in rep.facts if f.startswith("RTT fit")))
+    print(next(f for f in rep.facts if f.startswith("RTT fit (relative")))
     return 0
 
 

@@ -199,9 +199,50 @@ def _plan_assumptions(profile: AnyProfile, catalog: Catalog) -> list[str]:
             f"job time scales with the chip's relative build speed; {profile.build.minutes_per_job:g} min "
             f"on {profile.build.reference_chip}"
         )
-    if any(o.provider == "meta" for o in catalog.offers):
-        notes.append("Meta Compute and Muse Spark have no public prices: their prices are labelled assumptions")
     return notes
+
+
+def _family(p: Placement) -> str:
+    """The kind of option a placement is, so the plan shows the best of each side by side."""
+    serving = p.details.get("serving")
+    if serving is not None:
+        return str(serving)
+    if "machines" in p.details:
+        return "elastic" if not p.details["machines"] else "farm"
+    return p.pricing
+
+
+def _alternatives(ranked: list[Placement], count: int) -> list[Placement]:
+    """The next ``count`` distinct options (one region per provider, instance and pricing, the best),
+    plus the best of any option family they leave out (e.g. the best hosted API beside self-hosting)."""
+    if not ranked:
+        return []
+    seen = {(ranked[0].provider, ranked[0].instance, ranked[0].pricing)}
+    families = {_family(ranked[0])}
+    shown: list[Placement] = []
+    for p in ranked[1:]:
+        key = (p.provider, p.instance, p.pricing)
+        if key in seen:
+            continue
+        if len(shown) < count or _family(p) not in families:
+            seen.add(key)
+            families.add(_family(p))
+            shown.append(p)
+    return shown
+
+
+def _warnings(chosen: Placement | None) -> list[str]:
+    if chosen is None:
+        return []
+    warnings = []
+    if any("is an assumption" in a for a in chosen.assumptions):
+        warnings.append(
+            f"the chosen placement's price is an assumption, not a list price ({chosen.offer}); "
+            "override it with a catalog of your own before you commit money"
+        )
+    if any("has no known date" in a for a in chosen.assumptions):
+        warnings.append(f"the chosen placement's price has no known date ({chosen.offer})")
+    return warnings
 
 
 def make_plan(
@@ -245,9 +286,10 @@ def make_plan(
         ),
         objective=objective,
         chosen=chosen,
-        alternatives=ranked[1 : 1 + options.alternatives],
+        alternatives=_alternatives(ranked, options.alternatives),
         rejected=rejected,
         rejected_summary=summary,
         budget=BudgetVerdict(limit_usd=limit, total_usd=total, period=period, status=status),
         assumptions=_plan_assumptions(profile, catalog),
+        warnings=_warnings(chosen),
     )

@@ -214,9 +214,9 @@ def validation_error(
     msg = msg.replace("Input should be", "must be").replace("input should be", "must be")
     if kind not in ("value_error", "assertion_error") and "input" in first:
         value = first["input"]
-        if not isinstance(value, dict | list):
-            shown = value if isinstance(value, str) and value[:1] in "-+.0123456789" else repr(value)
-            msg = f"{msg[0].lower()}{msg[1:]}, got {shown}"
+        numeric_text = isinstance(value, str) and value != "" and value[0] in "-+.0123456789"
+        if not isinstance(value, dict | list) and "got " not in msg:
+            msg = f"{msg[0].lower()}{msg[1:]}, got {value if numeric_text else repr(value)}"
     return error(msg + more, location=doc.locate(loc))
 
 

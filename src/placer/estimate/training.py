@@ -127,7 +127,7 @@ def estimate(acc: Accelerator, job: TrainingJob) -> TrainingEstimate:
     else:
         if min_instances > cap:
             raise Infeasible(
-                f"training state needs {min_accels} × {acc.memory_gb:g} GB accelerators; "
+                f"training state needs {min_accels:,} × {acc.memory_gb:g} GB accelerators: "
                 + _cap_reason(acc, min_instances, cap),
                 "capacity",
             )

@@ -1,0 +1,59 @@
+"""Cold-start time of ``placer plan`` beside the interpreter's bare start-up, median of N runs.
+
+    python benchmarks/cold_start.py [--runs 7] [--profile profiles/ios-app-ci.yaml]
+
+Each run is a fresh process (the same way a person or a CI step runs placer). Prints the medians,
+the ratio, and every sample, so a figure in a note can be reproduced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sample(cmd: list[str], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        out.append(time.perf_counter() - start)
+        if done.returncode not in (0, 4, 5):
+            sys.exit(f"{' '.join(cmd)} failed with {done.returncode}: {done.stderr.decode()[-500:]}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--profile", default="profiles/ios-app-ci.yaml")
+    args = parser.parse_args()
+    if args.runs < 5:
+        parser.error("--runs must be at least 5")
+
+    sample([sys.executable, "-c", "pass"], 2)  # warm the page cache for both
+    sample([sys.executable, "-m", "placer", "plan", args.profile], 2)
+    bare = sample([sys.executable, "-c", "pass"], args.runs)
+    cases = {
+        "table": [sys.executable, "-m", "placer", "plan", args.profile],
+        "json": [sys.executable, "-m", "placer", "plan", args.profile, "--format", "json"],
+    }
+    base = statistics.median(bare)
+    print(f"python -c pass           median {base * 1000:7.1f} ms  runs={args.runs}")
+    for name, cmd in cases.items():
+        times = sample(cmd, args.runs)
+        med = statistics.median(times)
+        print(
+            f"placer plan ({name:5})     median {med * 1000:7.1f} ms  = {med / base:4.1f}× bare start-up  "
+            f"samples: {', '.join(f'{t * 1000:.0f}' for t in times)} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
