@@ -104,11 +104,6 @@ def _write_bytes(data: bytes) -> Callable[[Path], Path]:
             ":3:",
             "",
             id="recursive-alias",
-            marks=pytest.mark.xfail(
-                reason="bug: a self-referencing YAML alias hits RecursionError in yamldoc._Builder.build, "
-                "reported as an internal error with exit 1 instead of an input error with exit 3",
-                strict=True,
-            ),
         ),
     ],
 )

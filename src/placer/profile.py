@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from placer.catalog.models import Precision
 from placer.errors import ProfileError, SourceLocation
 from placer.numbers import parse_human_number
-from placer.yamldoc import YamlDocument, parse_yaml, read_text, validation_error
+from placer.yamldoc import YamlDocument, describe, parse_yaml, read_text, validation_error
 
 Number = Annotated[float, BeforeValidator(parse_human_number)]
 PositiveNumber = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0)]
@@ -194,7 +194,7 @@ def parse_profile(text: str, filename: str = "<profile>") -> ProfileDocument:
     doc = parse_yaml(text, filename, ProfileError)
     data = doc.data
     if not isinstance(data, dict):
-        found = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
+        found = describe(data)
         raise ProfileError(
             f"expected a mapping of profile keys (kind, name, ...), found {found}", location=doc.locate(())
         )

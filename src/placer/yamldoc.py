@@ -7,6 +7,7 @@ non-UTF-8 bytes, duplicate keys, and alias bombs ("billion laughs") by bounding 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from placer.errors import InputError, SourceLocation
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
+MAX_DEPTH = 64
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Path_ = tuple[str | int, ...]
@@ -119,7 +121,7 @@ def parse_yaml(text: str, filename: str, error: type[InputError]) -> YamlDocumen
         raise error(f"not valid YAML: {problem}", location=loc) from None
     except yaml.YAMLError as exc:
         raise error(f"not valid YAML: {exc}", location=SourceLocation(filename)) from None
-    if node is None:
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
         raise error("file is empty", location=SourceLocation(filename))
     doc = YamlDocument(filename, text, None)
     builder = _Builder(doc, error)
@@ -132,6 +134,7 @@ class _Builder:
         self.doc = doc
         self.error = error
         self.count = 0
+        self.active: set[int] = set()  # collections on the current path, to catch recursive aliases
         self.constructor = yaml.SafeLoader("")
 
     def _mark(self, node: yaml.Node) -> Mark:
@@ -139,39 +142,60 @@ class _Builder:
         length = end.index - start.index if end.line == start.line else 1
         return Mark(start.line + 1, start.column + 1, max(1, length))
 
+    def _fail(self, message: str, node: yaml.Node, path: Path_) -> InputError:
+        return self.error(message, location=self.doc._at(self._mark(node), dotted_path(path)))
+
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            loc = self.doc._at(self._mark(node), dotted_path(path))
-            raise self.error(f"document expands to more than {MAX_NODES:,} values (alias bomb?)", location=loc)
+            raise self._fail(f"document expands to more than {MAX_NODES:,} values (alias bomb?)", node, path)
         self.doc.values.setdefault(path, self._mark(node))
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise self.error(
-                        "YAML merge keys (<<) are not supported",
-                        location=self.doc._at(self._mark(key_node), dotted_path(path)),
-                    )
-                key = self.constructor.construct_object(key_node)
-                if not isinstance(key, str | int | float | bool) or isinstance(key, bool):
-                    key = str(key)
-                key = str(key)
-                child = (*path, key)
-                if key in out:
-                    raise self.error(
-                        f"duplicate key {key!r}",
-                        location=self.doc._at(self._mark(key_node), dotted_path(child)),
-                    )
-                self.doc.keys[child] = self._mark(key_node)
-                out[key] = self.build(value_node, child)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return self.constructor.construct_object(node)
+            except yaml.YAMLError as exc:
+                raise self._fail(f"bad value: {exc}", node, path) from None
+        if id(node) in self.active:
+            raise self._fail("recursive YAML alias (a value contains itself)", node, path)
+        if len(path) >= MAX_DEPTH:
+            raise self._fail(f"nested more than {MAX_DEPTH} levels deep", node, path)
+        self.active.add(id(node))
         try:
-            return self.constructor.construct_object(node)
-        except yaml.YAMLError as exc:
-            raise self.error(f"bad value: {exc}", location=self.doc._at(self._mark(node), dotted_path(path))) from None
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self._mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def _mapping(self, node: yaml.Node, path: Path_) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self._fail("YAML merge keys (<<) are not supported", key_node, path)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self._fail("a key must be plain text, not a list or mapping", key_node, path)
+            key = str(self.constructor.construct_object(key_node))
+            child = (*path, key)
+            if key in out:
+                raise self._fail(f"duplicate key {key!r}", key_node, child)
+            self.doc.keys[child] = self._mark(key_node)
+            out[key] = self.build(value_node, child)
+        return out
+
+
+def describe(value: Any) -> str:
+    """A YAML value's kind in the user's words, not Python's."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    return "a value"
 
 
 def _plural(n: int, word: str) -> str:
@@ -212,11 +236,13 @@ def validation_error(
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     msg = msg.replace("Input should be", "must be").replace("input should be", "must be")
+    msg = re.sub(r" or instance of \w+", "", msg).replace("valid dictionary", "mapping of keys")
     if kind not in ("value_error", "assertion_error") and "input" in first:
         value = first["input"]
         numeric_text = isinstance(value, str) and value != "" and value[0] in "-+.0123456789"
         if not isinstance(value, dict | list) and "got " not in msg:
-            msg = f"{msg[0].lower()}{msg[1:]}, got {value if numeric_text else repr(value)}"
+            shown = "nothing (null)" if value is None else (value if numeric_text else repr(value))
+            msg = f"{msg[0].lower()}{msg[1:]}, got {shown}"
     return error(msg + more, location=doc.locate(loc))
 
 
