@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tests.conftest import profile_from
 
 from placer.catalog.models import Catalog
 from placer.errors import ProfileError
 from placer.planner import PlanOptions, make_plan
-from tests.conftest import profile_from
 
 TRAIN_70B = """
 kind: training

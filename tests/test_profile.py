@@ -299,7 +299,7 @@ def test_top_level_scalar() -> None:
 def test_list_where_a_mapping_belongs() -> None:
     err = error_for(TRAINING.replace("model:\n  parameters: 70B", "model: [1, 2]"))
     assert_at(err, 3, 8, "model")
-    assert err.message == "must be a mapping of keys, got [1, 2]" or err.message == "must be a mapping of keys"
+    assert err.message == "must be a mapping of keys"
 
 
 def test_empty_section() -> None:
