@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -151,14 +153,15 @@ def _budget(plan: Plan) -> Text | None:
     return t
 
 
-def _assumptions(plan: Plan) -> Text:
-    t = Text("Assumptions\n", style="bold")
-    notes = list(plan.assumptions) + (plan.chosen.assumptions if plan.chosen else [])
-    for note in notes:
-        t.append(f"  • {note}\n")
+def _assumptions(plan: Plan) -> RenderableType:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(overflow="fold")
+    for note in [*plan.assumptions, *(plan.chosen.assumptions if plan.chosen else [])]:
+        grid.add_row("•", note)
     for warning in plan.warnings:
-        t.append(f"  ! {warning}\n", style="yellow")
-    return t
+        grid.add_row(Text("!", style="bold yellow"), Text(warning, style="yellow"))
+    return Group(Text("Assumptions", style="bold"), grid)
 
 
 def render_plan(plan: Plan) -> Group:
@@ -174,6 +177,12 @@ def render_plan(plan: Plan) -> Group:
     return Group(*parts)
 
 
+PIPE_WIDTH = 120  # when stdout is a file or pipe, rich would otherwise wrap at 80 columns
+
+
 def print_plan(plan: Plan, console: Console | None = None) -> None:
-    console = console or Console(soft_wrap=False)
+    if console is None:
+        console = Console(soft_wrap=False)
+        if not console.is_terminal and "COLUMNS" not in os.environ:
+            console = Console(soft_wrap=False, width=PIPE_WIDTH)
     console.print(render_plan(plan))
