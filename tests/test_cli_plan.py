@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from tests.conftest import ROOT, run_placer
 
 PROFILES = sorted(p.name for p in (ROOT / "profiles").glob("*.yaml"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from tests.conftest import ROOT
 
 from placer.catalog.models import Catalog
 from placer.errors import ProfileError, SourceLocation
@@ -16,7 +17,6 @@ from placer.profile import read_profile
 from placer.render.errors import format_error
 from placer.render.json_out import to_json
 from placer.render.table import render_plan
-from tests.conftest import ROOT
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 PROFILES = ["llama2-70b-pretrain", "chat-70b-service", "ios-app-ci"]
