@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -37,7 +38,7 @@ def plan_for(name: str, catalog: Catalog):
 
 @pytest.mark.parametrize("name", PROFILES)
 def test_table_golden(name: str, mini_catalog: Catalog):
-    console = Console(width=120, record=True, color_system=None, force_terminal=False, file=open(os.devnull, "w"))
+    console = Console(width=120, record=True, color_system=None, force_terminal=False, file=io.StringIO())
     console.print(render_plan(plan_for(name, mini_catalog)))
     check_golden(f"{name}.table.txt", console.export_text())
 
