@@ -46,9 +46,14 @@ def test_single_stream_decode_matches_measured_75_tok_s():
     # At a trickle of load one replica costs the same at any batch, so the lowest latency (batch 1) wins.
     est = estimate(LLAMA_8B, load(), A100_40GB)
     assert est.batch == 1
-    # By hand: step = (16e9 + 1 × 1088 × 131072) / (1.555e12 × 0.77) = 13.48 ms → 74.2 tok/s
-    assert est.tokens_per_s_per_stream == pytest.approx(74.18, abs=0.01)
+    # By hand: step = (16e9 + 1 × 1088 × 131072) / (1.555e12 × 0.77) = 13.48 ms → 74.18 tok/s,
+    # stretched by the replica's prefill share: 0.01 req/s × (2 × 8e9 × 1024 / (312e12 × 0.5) = 0.105 s)
+    step = (16e9 + 1088 * 131_072) / (1.555e12 * 0.77)
+    prefill = 2 * 8e9 * 1024 / (312e12 * 0.5)
+    assert 1 / step == pytest.approx(74.18, abs=0.01)
+    assert est.tokens_per_s_per_stream == pytest.approx((1 - 0.01 * prefill) / step, rel=1e-9)
     assert abs(est.tokens_per_s_per_stream / 75 - 1) < 0.05
+    assert est.ttft_ms == pytest.approx(prefill * 1000)
 
 
 def test_weights_that_do_not_fit_are_rejected_with_numbers():
@@ -72,6 +77,16 @@ def test_slo_too_tight_is_rejected():
     with pytest.raises(Infeasible) as exc:
         estimate(LLAMA_8B, load(p95_slo_ms=500), A100_40GB)
     assert exc.value.code == "slo"
+
+
+def test_prefill_compute_limits_replica_capacity():
+    # 20 req/s × 1000 prompt tokens of a 70B model: 2 × 70e9 × 1000 × 20 = 2.8 PFLOP/s of prefill alone.
+    big = ModelShape(70e9, 70e9, "fp8", 80, 8, 128)
+    b200 = Hardware(4500, 8.0, 180, 1, 5.98)
+    est = estimate(big, load(peak_rps=20, mean_rps=20, input_tokens=1000, output_tokens=300), b200)
+    prefill_share_per_replica = 20 / est.replicas * (2 * 70e9 * 1000 / (4500e12 * 0.5))
+    assert est.replicas >= 2
+    assert prefill_share_per_replica < 0.85
 
 
 def test_more_load_needs_more_replicas():

@@ -11,9 +11,7 @@ import re
 
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 # digits with optional "_" separators, or thousands grouped by commas ("1,000", never "1,5")
-_NUMBER = re.compile(
-    r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*)?(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([kKmMbBgGtTpP]?)$"
-)
+_NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*)?(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([kKmMbBgGtTpP]?)$")
 
 
 def parse_human_number(value: object) -> object:

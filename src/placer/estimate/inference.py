@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from placer.estimate.queueing import min_servers, wait_quantile
+from placer.estimate.queueing import wait_quantile
 
 BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 EFF_BANDWIDTH = 0.77  # single-stream Llama 3.1 8B on A100 decodes at ~77 % of the bandwidth ceiling
@@ -30,7 +30,7 @@ ASSUMPTIONS = (
     f"decode at {EFF_BANDWIDTH:.0%} of memory bandwidth (single-stream Llama 3.1 8B on A100 measured ~77 %); "
     f"prefill and batched decode at {EFF_COMPUTE:.0%} of dense peak (assumption)",
     f"{USABLE_MEMORY:.0%} of accelerator memory usable for weights and KV cache; "
-    f"replicas sized for ≤ {MAX_UTILISATION:.0%} slot utilisation at peak",
+    f"replicas sized for ≤ {MAX_UTILISATION:.0%} utilisation at peak; prefills share each replica's compute and stall its decode batch",
 )
 
 
@@ -112,11 +112,55 @@ def _tp_options(per_instance: int) -> list[int]:
     return [tp for tp in (1, 2, 4, 8, 16) if tp <= per_instance]
 
 
+MAX_REPLICAS = 100_000
+REPLICA_SEARCH = 64  # replicas beyond the analytic lower bound tried for queueing slack
+
+
+def _replica_floor(load: Load, prefill_s: float, step: float, batch: int) -> int | None:
+    """Fewest replicas that could carry the peak within the SLO, before queueing; None if none can."""
+    work_s = prefill_s + load.output_tokens * step / batch
+    floor = max(1, math.ceil(load.peak_rps * work_s / MAX_UTILISATION))
+    if load.p95_slo_ms is not None:
+        # service time falls as replicas dilute the prefill stall: solve service ≤ SLO − RTT for replicas
+        budget_s = (load.p95_slo_ms - load.rtt_p95_ms) / 1000 - prefill_s
+        if budget_s <= 0 or load.output_tokens * step >= budget_s:
+            return None  # even an idle replica is too slow at this batch size
+        allowed_share = 1 - load.output_tokens * step / budget_s
+        floor = max(floor, math.ceil(load.peak_rps * prefill_s / allowed_share))
+    return floor if floor <= MAX_REPLICAS else None
+
+
+def _size_replicas(
+    load: Load, prefill_s: float, step: float, batch: int, floor: int
+) -> tuple[int, float, float, float] | None:
+    """Fewest replicas from ``floor`` that carry the peak and meet the SLO: (replicas, service s, step s, p95 wait s).
+
+    Each request costs a replica its prefill plus a 1/batch share of its decode steps; prefills also stall
+    the running batch, stretching every decode step by 1 / (1 − prefill share of the replica's time).
+    """
+    for replicas in range(floor, min(floor + REPLICA_SEARCH, MAX_REPLICAS + 1)):
+        prefill_share = load.peak_rps / replicas * prefill_s
+        if prefill_share >= MAX_UTILISATION:
+            continue
+        step_eff = step / (1 - prefill_share)
+        service_s = prefill_s + load.output_tokens * step_eff
+        slots = replicas * batch
+        if load.peak_rps * service_s / slots > MAX_UTILISATION:
+            continue
+        wait95 = wait_quantile(slots, load.peak_rps, service_s, 0.95)
+        p95_ms = load.rtt_p95_ms + (service_s + wait95) * 1000
+        if load.p95_slo_ms is None or p95_ms <= load.p95_slo_ms:
+            return replicas, service_s, step_eff, wait95
+    return None
+
+
 def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
     context = load.input_tokens + load.output_tokens
     mean_ctx = load.input_tokens + load.output_tokens / 2
     kv = model.kv_bytes_per_token
     fits = False
+    hours = HOURS_PER_MONTH * load.hours_per_day / 24
+    per_instance_month = hw.usd_per_instance_hour * hours
     best: ServingEstimate | None = None
     fastest_p95 = math.inf
     for tp in _tp_options(hw.per_instance):
@@ -127,37 +171,36 @@ def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
         fits = True
         bw = tp * hw.mem_bw_tbps * 1e12 * EFF_BANDWIDTH
         flops = tp * hw.peak_tflops * 1e12
-        ttft_s = 2 * model.active_parameters * load.input_tokens / (flops * EFF_PREFILL)
+        prefill_s = 2 * model.active_parameters * load.input_tokens / (flops * EFF_PREFILL)
         batches = sorted({min(max_batch, 2**i) for i in range(0, 12)})
         for batch in batches:
             step = max(
                 (model.weight_bytes + batch * mean_ctx * kv) / bw,
                 2 * model.active_parameters * batch / (flops * EFF_COMPUTE),
             )
-            service_s = ttft_s + load.output_tokens * step
-            base_p95 = load.rtt_p95_ms + service_s * 1000
-            fastest_p95 = min(fastest_p95, base_p95)
-            if load.p95_slo_ms is not None and base_p95 > load.p95_slo_ms:
+            fastest_p95 = min(fastest_p95, load.rtt_p95_ms + (prefill_s + load.output_tokens * step) * 1000)
+            floor = _replica_floor(load, prefill_s, step, batch)
+            if floor is None:
                 continue
-            budget_s = math.inf if load.p95_slo_ms is None else (load.p95_slo_ms - base_p95) / 1000
-            slots = min_servers(load.peak_rps, service_s, budget_s, 0.95, MAX_UTILISATION)
-            replicas = math.ceil(slots / batch)
-            slots = replicas * batch
-            wait95 = wait_quantile(slots, load.peak_rps, service_s, 0.95)
-            wait50 = wait_quantile(slots, load.peak_rps, service_s, 0.5)
+            if best is not None and math.ceil(floor * tp / hw.per_instance) * per_instance_month > best.monthly_usd:
+                continue  # queueing only adds replicas: this cannot beat the best so far
+            sized = _size_replicas(load, prefill_s, step, batch, floor)
+            if sized is None:
+                continue
+            replicas, service_s, step_eff, wait95 = sized
+            wait50 = wait_quantile(replicas * batch, load.peak_rps, service_s, 0.5)
             instances = math.ceil(replicas * tp / hw.per_instance)
-            hours = HOURS_PER_MONTH * load.hours_per_day / 24
             candidate = ServingEstimate(
                 tensor_parallel=tp,
                 batch=batch,
                 replicas=replicas,
                 instances=instances,
                 accelerators=replicas * tp,
-                ttft_ms=ttft_s * 1000,
-                tokens_per_s_per_stream=1 / step,
+                ttft_ms=prefill_s * 1000,
+                tokens_per_s_per_stream=1 / step_eff,
                 p50_ms=load.rtt_p50_ms + (wait50 + service_s) * 1000,
-                p95_ms=base_p95 + wait95 * 1000,
-                monthly_usd=instances * hw.usd_per_instance_hour * hours,
+                p95_ms=load.rtt_p95_ms + (wait95 + service_s) * 1000,
+                monthly_usd=instances * per_instance_month,
                 instance_hours=instances * hours,
                 kv_bytes_per_token=kv,
             )

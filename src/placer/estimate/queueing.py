@@ -10,15 +10,33 @@ from __future__ import annotations
 import math
 
 
+def erlang_b(servers: int, offered_load: float) -> float:
+    """Blocking probability B(c, a) = pmf(c) / Σ_{k≤c} pmf(k) for Poisson(a) — in O(√a), not O(c).
+
+    Far above the load the tail is negligible and B ≈ pmf(c). Otherwise sum pmf(k)/pmf(c) downward from
+    k = c (ratio k/a per step) and stop once terms no longer matter: about c − a + 10·√a terms.
+    """
+    if offered_load <= 0:
+        return 0.0
+    a = offered_load
+    if servers > a + 12 * math.sqrt(a) + 12:
+        return math.exp(servers * math.log(a) - a - math.lgamma(servers + 1))
+    total = term = 1.0
+    for k in range(servers, 0, -1):
+        term *= k / a
+        total += term
+        if term < 1e-17 * total:
+            break
+    return 1.0 / total
+
+
 def erlang_c(servers: int, offered_load: float) -> float:
     """Probability that an arriving job has to wait (1.0 when the queue is unstable)."""
     if offered_load <= 0:
         return 0.0
     if servers <= offered_load:
         return 1.0
-    blocking = 1.0  # Erlang B by the stable recurrence B(k) = a·B(k−1) / (k + a·B(k−1))
-    for k in range(1, servers + 1):
-        blocking = offered_load * blocking / (k + offered_load * blocking)
+    blocking = erlang_b(servers, offered_load)
     rho = offered_load / servers
     return blocking / (1.0 - rho * (1.0 - blocking))
 
