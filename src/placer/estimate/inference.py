@@ -30,7 +30,8 @@ ASSUMPTIONS = (
     f"decode at {EFF_BANDWIDTH:.0%} of memory bandwidth (single-stream Llama 3.1 8B on A100 measured ~77 %); "
     f"prefill and batched decode at {EFF_COMPUTE:.0%} of dense peak (assumption)",
     f"{USABLE_MEMORY:.0%} of accelerator memory usable for weights and KV cache; "
-    f"replicas sized for ≤ {MAX_UTILISATION:.0%} utilisation at peak; prefills share each replica's compute and stall its decode batch",
+    f"replicas sized for ≤ {MAX_UTILISATION:.0%} utilisation at peak; "
+    "prefills share each replica's compute and stall its decode batch",
 )
 
 
