@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from placer.catalog.index import CatalogIndex
 from placer.catalog.models import ApiOffer, GpuOffer, MacOffer, Price, PricingModel, Region
 from placer.estimate.egress import Egress, egress
+from placer.plan import Cost, DetailValue, Latency, Placement, Time
 from placer.profile import Constraints
 
 AnyOffer = GpuOffer | ApiOffer | MacOffer
@@ -85,3 +87,38 @@ def user_rtt(ctx: Context, offer: AnyOffer) -> tuple[float, float, bool]:
     rtts = [ctx.index.rtt(user, here) for user in ctx.user_regions]
     values = [r.ms for r in rtts]
     return sum(values) / len(values), max(values), all(r.measured for r in rtts)
+
+
+def gpu_placement(
+    offer: GpuOffer,
+    pricing: PricingModel,
+    *,
+    accelerators: int,
+    instances: int,
+    compute_usd: float,
+    moved: Egress | None,
+    period: Literal["run", "month"],
+    time: Time,
+    latency: Latency,
+    details: dict[str, DetailValue],
+    notes: list[str],
+) -> Placement:
+    """A placement on a GPU offer; copying the data there (if any) adds egress to the cost and a note."""
+    egress_usd = moved.usd if moved else 0.0
+    if moved is not None:
+        notes = [*notes, f"data: {moved.tier}; copy takes {moved.hours:.1f} h"]
+    return Placement(
+        offer=offer.id,
+        provider=offer.provider,
+        region=offer.region,
+        instance=offer.instance,
+        accelerator=offer.accelerator,
+        accelerator_count=accelerators,
+        instances=instances,
+        pricing=pricing,
+        cost=Cost(total_usd=compute_usd + egress_usd, compute_usd=compute_usd, egress_usd=egress_usd, period=period),
+        time=time,
+        latency=latency,
+        details=details,
+        assumptions=notes,
+    )

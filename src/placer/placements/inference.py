@@ -10,6 +10,7 @@ from placer.placements.common import (
     Context,
     Rejected,
     data_egress,
+    gpu_placement,
     price_notes,
     pricing_options,
     region_notes,
@@ -79,7 +80,6 @@ def score_gpu(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> list[
             failure = failure or exc
             continue
         moved = data_egress(ctx, offer)
-        egress_usd = moved.usd if moved else 0.0
         notes = [
             f"{est.replicas} replica(s) × tensor-parallel {est.tensor_parallel}, batch {est.batch}: "
             f"TTFT {est.ttft_ms:,.0f} ms, {est.tokens_per_s_per_stream:,.0f} tok/s per stream",
@@ -97,22 +97,15 @@ def score_gpu(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> list[
         if pricing == "spot":
             notes.append("spot capacity can be reclaimed: keep on-demand replicas for the SLO")
         placements.append(
-            Placement(
-                offer=offer.id,
-                provider=offer.provider,
-                region=offer.region,
-                instance=offer.instance,
-                accelerator=offer.accelerator,
-                accelerator_count=est.accelerators,
+            gpu_placement(
+                offer,
+                pricing,
+                accelerators=est.accelerators,
                 instances=est.instances,
-                pricing=pricing,
-                cost=Cost(
-                    total_usd=est.monthly_usd + egress_usd,
-                    compute_usd=est.monthly_usd,
-                    egress_usd=egress_usd,
-                    period="month",
-                ),
-                time=Time(wall_hours=None, accelerator_hours=est.instance_hours * offer.accelerators_per_instance),
+                compute_usd=est.monthly_usd,
+                moved=moved,
+                period="month",
+                time=Time(accelerator_hours=est.instance_hours * offer.accelerators_per_instance),
                 latency=Latency(p50_ms=est.p50_ms, p95_ms=est.p95_ms),
                 details={
                     "replicas": est.replicas,
@@ -122,7 +115,7 @@ def score_gpu(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> list[
                     "tokens_per_s_per_stream": est.tokens_per_s_per_stream,
                     "serving": "self-hosted",
                 },
-                assumptions=notes,
+                notes=notes,
             )
         )
     if not placements:

@@ -8,11 +8,12 @@ from placer.placements.common import (
     Context,
     Rejected,
     data_egress,
+    gpu_placement,
     price_notes,
     pricing_options,
     region_notes,
 )
-from placer.plan import Cost, Latency, Placement, Time
+from placer.plan import Latency, Placement, Time
 from placer.profile import TrainingProfile
 
 DEFAULT_SPOT_INTERRUPTIONS = 0.10  # per instance-month where the reference data has no figure (assumption)
@@ -67,8 +68,6 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
             first_failure = first_failure or exc
             continue
         moved = data_egress(ctx, offer)
-        egress_usd = moved.usd if moved else 0.0
-        wall = est.wall_hours + (moved.hours if moved else 0.0)
         mfu_note = (
             f"MFU {mfu:.2f} from the profile"
             if profile.training.mfu
@@ -82,25 +81,19 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
             *price_notes(offer.id, price, f"{pricing} price"),
             *region_notes(ctx, offer),
         ]
-        if moved is not None:
-            notes.append(f"data: {moved.tier}; copy takes {moved.hours:.1f} h")
         placements.append(
-            Placement(
-                offer=offer.id,
-                provider=offer.provider,
-                region=offer.region,
-                instance=offer.instance,
-                accelerator=offer.accelerator,
-                accelerator_count=est.accelerators,
+            gpu_placement(
+                offer,
+                pricing,
+                accelerators=est.accelerators,
                 instances=est.instances,
-                pricing=pricing,
-                cost=Cost(
-                    total_usd=est.compute_usd + egress_usd,
-                    compute_usd=est.compute_usd,
-                    egress_usd=egress_usd,
-                    period="run",
+                compute_usd=est.compute_usd,
+                moved=moved,
+                period="run",
+                time=Time(
+                    wall_hours=est.wall_hours + (moved.hours if moved else 0.0),
+                    accelerator_hours=est.accelerator_hours,
                 ),
-                time=Time(wall_hours=wall, accelerator_hours=est.accelerator_hours),
                 latency=Latency(),
                 details={
                     "mfu": mfu,
@@ -110,7 +103,7 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
                     "usd_per_accelerator_hour": price.usd / offer.accelerators_per_instance,
                     "interconnect": offer.interconnect,
                 },
-                assumptions=notes,
+                notes=notes,
             )
         )
     if not placements:
