@@ -93,7 +93,8 @@ def test_eur_prices_record_the_original(catalog: Catalog) -> None:
     for offer_id, p in all_prices(catalog):
         if offer_id.startswith("scaleway/"):
             assert (p.original or "").startswith("EUR"), offer_id
-            assert "1.16 USD/EUR" in (p.assumption or ""), offer_id
+            assert "assumed 1.16 USD/EUR" in (p.original or ""), offer_id
+            assert p.assumption is None, offer_id  # a sourced price; only the exchange rate is assumed
     m4s = offer(catalog, "scaleway/fr-par/m4-s")
     assert isinstance(m4s, MacOffer)
     hourly = next(pl for pl in m4s.plans if pl.unit == "hour")

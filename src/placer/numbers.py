@@ -14,12 +14,23 @@ _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*)?(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([kKmMbBgGtTpP]?)$")
 
 
+def parse_plain_number(value: object) -> object:
+    """A number in a unit (minutes, GB, req/s): scientific notation yes, size suffixes no ("18m" is no minutes)."""
+    number = parse_human_number(value)  # garbage fails here, with the general message
+    if isinstance(value, str) and value.strip()[-1:].lower() in _SUFFIX:
+        raise ValueError(f"expected a plain number here, without a size suffix such as k, M or B; got {value!r}")
+    return number
+
+
 def parse_human_number(value: object) -> object:
     """Turn a human number into a float; leave other values for pydantic to reject with its message."""
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {str(value).lower()}")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError("number too large") from None
     elif isinstance(value, str):
         text = value.strip()
         match = _NUMBER.match(text)
@@ -28,7 +39,7 @@ def parse_human_number(value: object) -> object:
         mantissa, suffix = match.groups()
         try:
             number = float(mantissa.replace("_", "").replace(",", ""))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValueError(f"expected a number such as 70e9, 70B or 2T, got {value!r}") from None
         number *= _SUFFIX.get(suffix.lower(), 1.0) if suffix else 1.0
     else:

@@ -71,6 +71,7 @@ class WorkloadRef(_Model):
 class CatalogRef(_Model):
     as_of: str
     offers_considered: int
+    offers_feasible: int = 0
     assumed_prices: int = 0
 
 

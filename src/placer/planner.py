@@ -15,7 +15,7 @@ from placer.errors import ProfileError
 from placer.estimate import inference as inference_model
 from placer.estimate import training as training_model
 from placer.placements import apple_build, inference, training
-from placer.placements.common import AnyOffer, Context, Rejected
+from placer.placements.common import CAVEAT, AnyOffer, Context, Rejected, is_assumed
 from placer.plan import (
     BudgetVerdict,
     CatalogRef,
@@ -157,20 +157,24 @@ def rank(placements: list[Placement], objective: Objective, budget: float | None
     min_cost = min(p.cost.total_usd for p in placements) or 1.0
     min_metric = min(_metric(p) for p in placements) or 1.0
 
-    def key(p: Placement) -> tuple[bool, float, float, str, str]:
+    def key(p: Placement) -> tuple[bool, bool, float, float, int, str, str]:
+        # within budget first; a price nobody publishes never beats one somebody does
         over = budget is not None and p.cost.total_usd > budget
-        cost, metric = p.cost.total_usd, _metric(p)
+        cost, metric, instances = p.cost.total_usd, _metric(p), p.instances or 0
         if objective == "cost":
-            return (over, cost, metric, p.offer, p.pricing)
+            return (over, is_assumed(p), cost, metric, instances, p.offer, p.pricing)
         if objective == "time":
-            return (over, metric, cost, p.offer, p.pricing)
-        return (over, cost / min_cost + metric / min_metric, cost, p.offer, p.pricing)
+            return (over, is_assumed(p), metric, cost, instances, p.offer, p.pricing)
+        return (over, is_assumed(p), cost / min_cost + metric / min_metric, cost, instances, p.offer, p.pricing)
 
     return sorted(placements, key=key)
 
 
 def _plan_assumptions(profile: AnyProfile, catalog: Catalog) -> list[str]:
-    notes = [f"prices are list prices from the catalog as of {catalog.as_of}; each keeps its source and date"]
+    notes = [
+        f"prices from the catalog as of {catalog.as_of}, each with its source, date and basis; "
+        "placements priced by assumption rank after sourced ones"
+    ]
     if isinstance(profile, TrainingProfile):
         notes.append(
             f"compute {profile.flops:.3g} FLOPs = "
@@ -184,6 +188,11 @@ def _plan_assumptions(profile: AnyProfile, catalog: Catalog) -> list[str]:
             notes.append(
                 f"no count or deadline given: sized for the fewest accelerators that finish within "
                 f"{training_model.DEFAULT_TARGET_HOURS:g} h"
+            )
+        if profile.objective == "time" and profile.resources.count is None:
+            notes.append(
+                "objective time ranks by wall time at the count that meets the deadline: to go faster, "
+                "set a shorter deadline_hours or a count"
             )
         notes.extend(training_model.ASSUMPTIONS)
     elif isinstance(profile, InferenceProfile):
@@ -215,7 +224,7 @@ def _family(p: Placement) -> str:
 def _alternatives(ranked: list[Placement], count: int) -> list[Placement]:
     """The next ``count`` distinct options (one region per provider, instance and pricing, the best),
     plus the best of any option family they leave out (e.g. the best hosted API beside self-hosting)."""
-    if not ranked:
+    if not ranked or count == 0:
         return []
     seen = {(ranked[0].provider, ranked[0].instance, ranked[0].pricing)}
     families = {_family(ranked[0])}
@@ -231,17 +240,21 @@ def _alternatives(ranked: list[Placement], count: int) -> list[Placement]:
     return shown
 
 
-def _warnings(chosen: Placement | None) -> list[str]:
-    if chosen is None:
+def _warnings(ranked: list[Placement]) -> list[str]:
+    if not ranked:
         return []
-    warnings = []
-    if any("is an assumption" in a for a in chosen.assumptions):
-        warnings.append(
-            f"the chosen placement's price is an assumption, not a list price ({chosen.offer}); "
-            "override it with a catalog of your own before you commit money"
-        )
-    if any("has no known date" in a for a in chosen.assumptions):
-        warnings.append(f"the chosen placement's price has no known date ({chosen.offer})")
+    chosen = ranked[0]
+    warnings = ["chosen " + note.removeprefix(CAVEAT) for note in chosen.assumptions if note.startswith(CAVEAT)]
+    if is_assumed(chosen):
+        warnings.append("override the assumed price with a catalog of your own before you commit money")
+    else:
+        cheaper = next((p for p in ranked if is_assumed(p) and p.cost.total_usd < chosen.cost.total_usd), None)
+        if cheaper is not None:
+            saving = 1 - cheaper.cost.total_usd / chosen.cost.total_usd
+            warnings.append(
+                f"{cheaper.offer} would cost {saving:.0%} less, but at an assumed price: "
+                "give it a real one in a catalog of your own to let it compete"
+            )
     return warnings
 
 
@@ -282,7 +295,8 @@ def make_plan(
         catalog=CatalogRef(
             as_of=catalog.as_of,
             offers_considered=len(catalog.offers),
-            assumed_prices=sum(1 for p in placements if any("is an assumption" in a for a in p.assumptions)),
+            offers_feasible=len({p.offer for p in placements}),
+            assumed_prices=sum(1 for p in placements if is_assumed(p)),
         ),
         objective=objective,
         chosen=chosen,
@@ -291,5 +305,5 @@ def make_plan(
         rejected_summary=summary,
         budget=BudgetVerdict(limit_usd=limit, total_usd=total, period=period, status=status),
         assumptions=_plan_assumptions(profile, catalog),
-        warnings=_warnings(chosen),
+        warnings=_warnings(ranked),
     )

@@ -15,13 +15,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from placer.catalog.models import Precision
 from placer.errors import ProfileError, SourceLocation
-from placer.numbers import parse_human_number
+from placer.numbers import parse_human_number, parse_plain_number
 from placer.yamldoc import YamlDocument, describe, parse_yaml, read_text, validation_error
 
-Number = Annotated[float, BeforeValidator(parse_human_number)]
-PositiveNumber = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0)]
-NonNegativeNumber = Annotated[float, BeforeValidator(parse_human_number), Field(ge=0)]
-Count = Annotated[int, BeforeValidator(parse_human_number), Field(ge=1)]
+# Sizes of models and data take suffixes (70B, 2T); quantities in a unit (minutes, GB, req/s) do not.
+Size = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0)]
+PositiveNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0)]
+NonNegativeNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(ge=0)]
+Count = Annotated[int, BeforeValidator(parse_plain_number), Field(ge=1)]
 Objective = Literal["cost", "time", "balanced"]
 KINDS = ("training", "inference", "apple-build")
 
@@ -34,8 +35,8 @@ class ModelSpec(_Strict):
     """The model being trained or served. Architecture fields refine the KV-cache estimate when given."""
 
     name: str | None = None
-    parameters: PositiveNumber
-    active_parameters: PositiveNumber | None = None
+    parameters: Size
+    active_parameters: Size | None = None
     precision: Precision = "bf16"
     layers: Count | None = None
     kv_heads: Count | None = None
@@ -54,9 +55,9 @@ class ModelSpec(_Strict):
 
 
 class TrainingSpec(_Strict):
-    tokens: PositiveNumber | None = None
-    flops: PositiveNumber | None = None
-    mfu: Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1)] | None = None
+    tokens: Size | None = None
+    flops: Size | None = None
+    mfu: Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0, le=1)] | None = None
     checkpoint_interval_minutes: PositiveNumber = 30.0
     restart_minutes: NonNegativeNumber = 10.0
 
@@ -84,7 +85,7 @@ class InferenceSpec(_Strict):
     output_tokens: Count
     user_regions: list[str] = Field(default_factory=lambda: ["us-east"], min_length=1)
     slo: Slo = Field(default_factory=Slo)
-    hours_per_day: Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=24)] = 24.0
+    hours_per_day: Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0, le=24)] = 24.0
     accept_models: list[str] = Field(default_factory=list)
     self_hosted: bool = True
     hosted_api: bool = True
@@ -110,8 +111,8 @@ class BuildSpec(_Strict):
     minutes_per_job: PositiveNumber
     reference_chip: str = "M4"
     max_queue_wait_minutes: NonNegativeNumber = 10.0
-    working_hours_per_day: Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=24)] = 10.0
-    working_days_per_month: Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=31)] = 22.0
+    working_hours_per_day: Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0, le=24)] = 10.0
+    working_days_per_month: Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0, le=31)] = 22.0
     min_memory_gb: PositiveNumber | None = None
 
 

@@ -10,6 +10,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,8 @@ def validation_error(
         numeric_text = isinstance(value, str) and value != "" and value[0] in "-+.0123456789"
         if not isinstance(value, dict | list) and "got " not in msg:
             shown = "nothing (null)" if value is None else (value if numeric_text else repr(value))
+            if isinstance(value, date):  # YAML reads 2026-01-01 as a date: show it as written
+                shown = str(value)
             msg = f"{msg[0].lower()}{msg[1:]}, got {shown}"
     return error(msg + more, location=doc.locate(loc))
 

@@ -27,6 +27,14 @@ def parse_catalog_json(text: str, name: str) -> Catalog:
         return Catalog.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
+        if first["type"] == "json_invalid":
+            try:
+                json.loads(text)
+            except json.JSONDecodeError as bad:
+                lines = text.splitlines()
+                src = lines[bad.lineno - 1] if 0 < bad.lineno <= len(lines) else None
+                where = SourceLocation(name, bad.lineno, bad.colno, None, src)
+                raise CatalogError(f"not valid JSON: {bad.msg}", location=where) from None
         field = ".".join(str(p) for p in first["loc"])
         raise CatalogError(
             str(first["msg"]).removeprefix("Value error, "), location=SourceLocation(name, field=field or None)

@@ -75,7 +75,7 @@ def estimate_farm(load: BuildLoad, chip_speed: float, plans: list[Plan]) -> Buil
         options.append(
             (
                 machines * units * plan.usd,
-                f"held all month on the {plan.unit}ly plan",
+                f"held all month, billed per {plan.unit}",
                 machines * units * unit_hours,
                 0.0,
             )

@@ -24,6 +24,7 @@ EFF_PREFILL = 0.5
 USABLE_MEMORY = 0.9
 MAX_UTILISATION = 0.85
 GQA_KV_DIM = 8 * 128  # Llama-3-style grouped-query attention: 8 KV heads × 128
+TP_ALLREDUCE_S = 10e-6  # one NVLink all-reduce of a decode step's activations; two per layer (assumption)
 HOURS_PER_MONTH = 730.0
 
 ASSUMPTIONS = (
@@ -32,6 +33,8 @@ ASSUMPTIONS = (
     f"{USABLE_MEMORY:.0%} of accelerator memory usable for weights and KV cache; "
     f"replicas sized for ≤ {MAX_UTILISATION:.0%} utilisation at peak; "
     "prefills share each replica's compute and stall its decode batch",
+    f"tensor parallelism costs {TP_ALLREDUCE_S * 1e6:g} µs per all-reduce, two per layer per decode step; "
+    "service time is taken as fixed for requests of the stated size (assumptions)",
 )
 
 
@@ -53,7 +56,11 @@ class ModelShape:
         kv_bytes = 1.0 if self.precision == "fp8" else 2.0
         if self.layers and self.kv_heads and self.head_dim:
             return 2 * self.layers * self.kv_heads * self.head_dim * kv_bytes
-        return 2 * approx_layers(self.parameters) * GQA_KV_DIM * kv_bytes
+        return 2 * self.layer_count * GQA_KV_DIM * kv_bytes
+
+    @property
+    def layer_count(self) -> int:
+        return self.layers or approx_layers(self.parameters)
 
     @property
     def kv_is_approximate(self) -> bool:
@@ -178,7 +185,7 @@ def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
             step = max(
                 (model.weight_bytes + batch * mean_ctx * kv) / bw,
                 2 * model.active_parameters * batch / (flops * EFF_COMPUTE),
-            )
+            ) + (2 * model.layer_count * TP_ALLREDUCE_S if tp > 1 else 0.0)
             fastest_p95 = min(fastest_p95, load.rtt_p95_ms + (prefill_s + load.output_tokens * step) * 1000)
             floor = _replica_floor(load, prefill_s, step, batch)
             if floor is None:
@@ -215,6 +222,8 @@ def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
             "memory",
         )
     if best is None:
+        if load.p95_slo_ms is None or fastest_p95 <= load.p95_slo_ms:
+            raise Infeasible(f"needs more than {MAX_REPLICAS:,} replicas to carry {load.peak_rps:g} req/s", "capacity")
         raise Infeasible(f"p95 latency {fastest_p95:,.0f} ms > SLO {load.p95_slo_ms:,.0f} ms even at batch 1", "slo")
     return best
 

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import math
 
+MAX_SERVERS = 100_000
+
+
+class TooManyServers(ValueError):
+    """The load needs an absurd number of servers; callers turn this into a rejection."""
+
 
 def erlang_b(servers: int, offered_load: float) -> float:
     """Blocking probability B(c, a) = pmf(c) / Σ_{k≤c} pmf(k) for Poisson(a) — in O(√a), not O(c).
@@ -73,6 +79,8 @@ def min_servers(
     if arrival_rate <= 0:
         return 1
     offered = arrival_rate * service_time
+    if offered > MAX_SERVERS:
+        raise TooManyServers(f"needs more than {MAX_SERVERS:,} servers (offered load {offered:,.0f})")
     servers = max(1, math.floor(offered) + 1, math.ceil(offered / max_utilisation))
     # Erlang B is carried forward incrementally, so the search stays O(c) even for large farms.
     blocking = 1.0
@@ -85,5 +93,7 @@ def min_servers(
         wait = 0.0 if p_wait <= tail else math.log(p_wait / tail) / (servers / service_time - arrival_rate)
         if wait <= max_wait:
             return servers
+        if servers >= MAX_SERVERS:
+            raise TooManyServers(f"needs more than {MAX_SERVERS:,} servers")
         servers += 1
         blocking = offered * blocking / (servers + offered * blocking)

@@ -26,6 +26,7 @@ FABRIC_SCALING: dict[Interconnect, float] = {
     "ethernet": 0.8,
 }
 ETHERNET_MAX_INSTANCES = 4
+SMALL_INSTANCE = 4  # instances with fewer accelerators have no NVLink domain worth sharding a big model across
 DEFAULT_TARGET_HOURS = 720.0
 
 ASSUMPTIONS = (
@@ -33,8 +34,8 @@ ASSUMPTIONS = (
     f"{1 - MEMORY_HEADROOM:.0%} of memory kept for activations",
     f"failures: {FAILURES_PER_ACCEL_HOUR:.3g} per accelerator-hour (Llama 3 405B: 466 in 54 days on 16,384 GPUs)",
     "multi-node scaling: InfiniBand/RoCE 1.0 (published MFU already measured at scale on them), "
-    "EFA 0.97, TCPX 0.93, Ethernet 0.8 and at most "
-    f"{ETHERNET_MAX_INSTANCES} instances (assumptions)",
+    "EFA 0.97, TCPX 0.93, Ethernet 0.8; Ethernet-only offers and instances of fewer than "
+    f"{SMALL_INSTANCE} accelerators at most {ETHERNET_MAX_INSTANCES} instances (assumptions)",
 )
 
 
@@ -60,6 +61,7 @@ class TrainingJob:
     max_count: int = 16384
     checkpoint_interval_minutes: float = 30.0
     restart_minutes: float = 10.0
+    setup_hours: float = 0.0  # before training starts (copying the data in): counts against the deadline
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,14 @@ def estimate(acc: Accelerator, job: TrainingJob) -> TrainingEstimate:
     cap = job.max_count // acc.per_instance
     if acc.max_instances is not None:
         cap = min(cap, acc.max_instances)
-    if acc.interconnect == "ethernet":
+    if acc.interconnect == "ethernet" or acc.per_instance < SMALL_INSTANCE:
         cap = min(cap, ETHERNET_MAX_INSTANCES)
     target: float | None = None
+    if job.deadline_hours is not None and job.setup_hours >= job.deadline_hours:
+        raise Infeasible(
+            f"copying the data in takes {job.setup_hours:,.0f} h, past the {job.deadline_hours:,.0f} h deadline",
+            "deadline",
+        )
 
     if job.count is not None:
         instances = math.ceil(job.count / acc.per_instance)
@@ -131,7 +138,7 @@ def estimate(acc: Accelerator, job: TrainingJob) -> TrainingEstimate:
                 + _cap_reason(acc, min_instances, cap),
                 "capacity",
             )
-        target = job.deadline_hours or DEFAULT_TARGET_HOURS
+        target = (job.deadline_hours or DEFAULT_TARGET_HOURS) - job.setup_hours
         if wall_hours(cap, acc, job)[0] > target:
             best = wall_hours(cap, acc, job)[0]
             raise Infeasible(
@@ -149,10 +156,12 @@ def estimate(acc: Accelerator, job: TrainingJob) -> TrainingEstimate:
         instances = lo
 
     wall, s, goodput = wall_hours(instances, acc, job)
-    if job.deadline_hours is not None and wall > job.deadline_hours:
+    if job.deadline_hours is not None and wall + job.setup_hours > job.deadline_hours:
+        late = wall + job.setup_hours - job.deadline_hours
+        setup = f" + {job.setup_hours:,.0f} h copying data" if job.setup_hours else ""
         raise Infeasible(
-            f"misses the deadline by {wall - job.deadline_hours:,.0f} h "
-            f"({wall:,.0f} h on {instances * acc.per_instance:,} accelerators)",
+            f"misses the deadline by {late:,.0f} h ({wall:,.0f} h on {instances * acc.per_instance:,} "
+            f"accelerators{setup})",
             "deadline",
         )
     n = instances * acc.per_instance
@@ -170,9 +179,13 @@ def estimate(acc: Accelerator, job: TrainingJob) -> TrainingEstimate:
 
 
 def _cap_reason(acc: Accelerator, wanted: int, cap: int) -> str:
-    why = (
-        f"Ethernet-only offers are limited to {ETHERNET_MAX_INSTANCES} instances for training"
-        if acc.interconnect == "ethernet" and cap == ETHERNET_MAX_INSTANCES
-        else f"capacity is {cap:,} instances"
-    )
+    if acc.interconnect == "ethernet" and cap == ETHERNET_MAX_INSTANCES:
+        why = f"Ethernet-only offers are limited to {ETHERNET_MAX_INSTANCES} instances for training"
+    elif acc.per_instance < SMALL_INSTANCE and cap == ETHERNET_MAX_INSTANCES:
+        why = (
+            f"instances of fewer than {SMALL_INSTANCE} accelerators are limited to {ETHERNET_MAX_INSTANCES} "
+            "for training"
+        )
+    else:
+        why = f"capacity is {cap:,} instances"
     return f"needs {wanted:,} instances; {why}"

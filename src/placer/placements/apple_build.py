@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from placer.catalog.models import MacOffer
 from placer.estimate import apple_build
+from placer.estimate.queueing import TooManyServers
 from placer.placements.common import Context, Rejected, price_notes, region_notes
 from placer.plan import Cost, Latency, Placement, Time
 from placer.profile import AppleBuildProfile
+
+PER_UNIT = {"minute": "per-minute", "hour": "hourly", "day": "daily", "week": "weekly", "month": "monthly"}
 
 
 def score(offer: MacOffer, profile: AppleBuildProfile, ctx: Context, reference_speed: float) -> list[Placement]:
@@ -38,13 +41,16 @@ def score(offer: MacOffer, profile: AppleBuildProfile, ctx: Context, reference_s
         est = apple_build.estimate_elastic(load, hw.build_speed, plan.price.usd, offer.startup_minutes)
         notes += [
             f"{offer.startup_minutes:g} min runner start-up billed per job; concurrency limits not modelled",
-            *price_notes(offer.id, plan.price, "per-minute price"),
+            *price_notes(offer.id, plan.price, "per-minute price", ctx.index.catalog.as_of),
         ]
     else:
         plans = [apple_build.Plan(p.unit, p.price.usd, p.min_lease_hours) for p in offer.plans if p.unit != "minute"]
         if not plans:
             raise Rejected("no lease plan (hour, day, month) to hold a farm", "pricing")
-        est = apple_build.estimate_farm(load, hw.build_speed, plans)
+        try:
+            est = apple_build.estimate_farm(load, hw.build_speed, plans)
+        except TooManyServers as exc:
+            raise Rejected(f"the farm {exc}", "capacity") from None
         notes += [
             f"farm sized by Erlang C so 95% of jobs wait ≤ {b.max_queue_wait_minutes:g} min "
             f"({b.jobs_per_day:g} jobs over {b.working_hours_per_day:g} h a day)",
@@ -56,7 +62,7 @@ def score(offer: MacOffer, profile: AppleBuildProfile, ctx: Context, reference_s
                 "are never used"
             )
         for p in offer.plans:
-            notes += price_notes(offer.id, p.price, f"{p.unit}ly price")
+            notes += price_notes(offer.id, p.price, f"{PER_UNIT[p.unit]} price", ctx.index.catalog.as_of)
     return [
         Placement(
             offer=offer.id,

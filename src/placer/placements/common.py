@@ -48,13 +48,46 @@ def pricing_options(offer: GpuOffer, constraints: Constraints) -> list[PricingMo
     return options
 
 
-def price_notes(offer_id: str, price: Price, what: str) -> list[str]:
+CAVEAT = "price caveat: "  # notes that start with this become warnings when their placement is chosen
+ASSUMED = "is an assumption"
+STALE_MONTHS = 12
+_BASIS_WORDS = {
+    "from_price": "a 'from' price (the lowest advertised; preemptible prices can change every few minutes)",
+    "community": "a RunPod Community Cloud price (third-party hosts, no SLA)",
+    "market_snapshot": "a spot-market snapshot",
+    "market_snapshot_range_across_AZs": "the low end of a spot-market snapshot across zones",
+}
+
+
+def _months(as_of: str) -> int | None:
+    parts = as_of.split("-")
+    if not parts[0].isdigit():
+        return None
+    return int(parts[0]) * 12 + (int(parts[1]) if len(parts) > 1 else 1)
+
+
+def price_notes(offer_id: str, price: Price, what: str, catalog_as_of: str) -> list[str]:
+    """Caveats a user must see before trusting a price: assumed, undated, not a list price, or old."""
     notes = []
     if price.assumption:
-        notes.append(f"{what} for {offer_id} is an assumption: {price.assumption}")
+        notes.append(f"{CAVEAT}{what} for {offer_id} {ASSUMED}: {price.assumption}")
+    if price.original and "converted" in price.original:
+        notes.append(f"{what} for {offer_id}: {price.original}")
+    if price.basis in _BASIS_WORDS:
+        notes.append(f"{CAVEAT}{what} for {offer_id} is {_BASIS_WORDS[price.basis]}")
     if price.as_of == "unknown":
-        notes.append(f"{what} for {offer_id} has no known date ({price.source})")
+        notes.append(f"{CAVEAT}{what} for {offer_id} has no known date ({price.source})")
+    else:
+        age, now = _months(price.as_of), _months(catalog_as_of)
+        if age is not None and now is not None and now - age > STALE_MONTHS:
+            notes.append(
+                f"{CAVEAT}{what} for {offer_id} dates from {price.as_of}, {now - age} months before the catalog"
+            )
     return notes
+
+
+def is_assumed(placement: Placement) -> bool:
+    return any(note.startswith(CAVEAT) and ASSUMED in note for note in placement.assumptions)
 
 
 def region_notes(ctx: Context, offer: AnyOffer) -> list[str]:

@@ -85,7 +85,7 @@ def score_gpu(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> list[
             f"TTFT {est.ttft_ms:,.0f} ms, {est.tokens_per_s_per_stream:,.0f} tok/s per stream",
             f"{hw.name}: {hw.mem_bw_tbps:g} TB/s, {peak:g} TFLOPS dense ({hw.source})",
             _rtt_note(measured),
-            *price_notes(offer.id, price, f"{pricing} price"),
+            *price_notes(offer.id, price, f"{pricing} price", ctx.index.catalog.as_of),
             *region_notes(ctx, offer),
         ]
         if shape.kv_is_approximate:
@@ -147,15 +147,16 @@ def score_api(offer: ApiOffer, profile: InferenceProfile, ctx: Context) -> list[
             offer.output_tokens_per_s,
         )
     except inference.Infeasible as exc:
-        raise Rejected(exc.reason, exc.code) from None
+        assumed = f" (at an assumed TTFT of {offer.ttft_ms:g} ms and {offer.output_tokens_per_s:g} tok/s)"
+        raise Rejected(exc.reason + assumed, exc.code) from None
     notes = [
         f"{est.input_mtok:,.0f} M input + {est.output_mtok:,.0f} M output tokens a month at "
         f"${offer.input_usd_per_mtok.usd:g} / ${offer.output_usd_per_mtok.usd:g} per M",
         f"speed: {offer.performance_assumption}",
         f"p95 TTFT taken as {inference.API_P95_TTFT_FACTOR:g}× typical; provider rate limits not modelled",
         _rtt_note(measured),
-        *price_notes(offer.id, offer.input_usd_per_mtok, "input price"),
-        *price_notes(offer.id, offer.output_usd_per_mtok, "output price"),
+        *price_notes(offer.id, offer.input_usd_per_mtok, "input price", ctx.index.catalog.as_of),
+        *price_notes(offer.id, offer.output_usd_per_mtok, "output price", ctx.index.catalog.as_of),
         *region_notes(ctx, offer),
     ]
     return [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from placer.catalog.models import GpuOffer
 from placer.estimate import training
 from placer.placements.common import (
@@ -39,6 +41,9 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
         checkpoint_interval_minutes=profile.training.checkpoint_interval_minutes,
         restart_minutes=profile.training.restart_minutes,
     )
+    moved = data_egress(ctx, offer)
+    if moved is not None:
+        job = replace(job, setup_hours=moved.hours)
     placements: list[Placement] = []
     first_failure: training.Infeasible | None = None
     for pricing in pricing_options(offer, profile.constraints):
@@ -67,7 +72,6 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
         except training.Infeasible as exc:
             first_failure = first_failure or exc
             continue
-        moved = data_egress(ctx, offer)
         mfu_note = (
             f"MFU {mfu:.2f} from the profile"
             if profile.training.mfu
@@ -78,7 +82,7 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
             f"{hw.name} dense {precision} peak {peak:g} TFLOPS ({hw.source})",
             f"fabric {offer.interconnect}: scaling {est.scaling:.2f}; goodput {est.goodput:.3f}",
             *spot_note,
-            *price_notes(offer.id, price, f"{pricing} price"),
+            *price_notes(offer.id, price, f"{pricing} price", ctx.index.catalog.as_of),
             *region_notes(ctx, offer),
         ]
         placements.append(

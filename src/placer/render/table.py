@@ -9,6 +9,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from placer.placements.common import is_assumed
 from placer.plan import Placement, Plan
 
 
@@ -45,7 +46,7 @@ def _per(plan: Plan) -> str:
 def _what(p: Placement, kind: str) -> str:
     if kind == "apple-build":
         machines = p.details.get("machines")
-        return f"{machines} × {p.accelerator}" if machines else f"{p.accelerator} (elastic)"
+        return f"{machines:,} × {p.accelerator}" if machines else f"{p.accelerator} (elastic)"
     if p.accelerator is None:
         return f"API {p.details.get('model', '')}"
     return f"{p.accelerator_count:,} × {p.accelerator}"
@@ -106,8 +107,11 @@ def _ranked(plan: Plan) -> Table:
         table.add_column("p95 turnaround", justify="right")
     table.add_column(f"cost/{_per(plan)}", justify="right")
     rows = ([plan.chosen] if plan.chosen else []) + plan.alternatives
+    if any(is_assumed(p) for p in rows):
+        table.caption = "* priced by assumption (no public price): ranked after sourced prices"
+        table.caption_justify = "left"
     for i, p in enumerate(rows, 1):
-        cells = [str(i), p.offer, p.pricing, _what(p, kind)]
+        cells = [str(i), p.offer, p.pricing + ("*" if is_assumed(p) else ""), _what(p, kind)]
         if kind == "training":
             cells += [
                 duration_h(p.time.wall_hours or 0),
