@@ -28,6 +28,8 @@ HOURS_PER_UNIT: dict[str, float] = {
     "month": 730.0,
 }
 
+ZERO_MARGINAL = "zero-marginal"  # Price.basis of a private pool whose marginal cost is nil
+
 _AS_OF = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|unknown)$")
 
 
@@ -53,12 +55,20 @@ class Price(_Frozen):
 
     @field_validator("usd")
     @classmethod
-    def _positive_finite(cls, value: float) -> float:
+    def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
             raise ValueError("price must be a finite number")
-        if value <= 0:
-            raise ValueError(f"price must be greater than zero, got {value}")
         return value
+
+    @model_validator(mode="after")
+    def _positive_unless_zero_marginal(self) -> Price:
+        # Zero is never a silent default: only a private pool that says so (basis "zero-marginal") costs nothing.
+        if self.basis == ZERO_MARGINAL:
+            if self.usd != 0:
+                raise ValueError(f"a zero-marginal price must be 0, got {self.usd}")
+        elif self.usd <= 0:
+            raise ValueError(f"price must be greater than zero, got {self.usd}")
+        return self
 
     @field_validator("as_of")
     @classmethod
