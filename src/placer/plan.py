@@ -68,9 +68,19 @@ class WorkloadRef(_Model):
     file: str | None = None
 
 
+class SourceRef(_Model):
+    """Where some of the catalog's prices came from: the embedded catalog, a plugin, live prices, a user file."""
+
+    name: str
+    kind: str
+    as_of: str
+    offers: int
+
+
 class CatalogRef(_Model):
     as_of: str
     offers_considered: int
+    sources: list[SourceRef] = Field(default_factory=list)
     offers_feasible: int = 0
     assumed_prices: int = 0
 

@@ -23,6 +23,7 @@ from placer.plan import (
     Plan,
     Rejection,
     RejectionGroup,
+    SourceRef,
     WorkloadRef,
 )
 from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, Objective, TrainingProfile
@@ -41,6 +42,8 @@ _KIND_REJECTS = {
 class PlanOptions:
     alternatives: int = 5
     objective: Objective | None = None
+    sources: tuple[SourceRef, ...] = ()  # the catalog's source mix, reported in the plan
+    warnings: tuple[str, ...] = ()  # e.g. stale prices, found while assembling the catalog
 
 
 def _error(message: str, path: tuple[str | int, ...], hint: str | None = None) -> ProfileError:
@@ -295,6 +298,7 @@ def make_plan(
         catalog=CatalogRef(
             as_of=catalog.as_of,
             offers_considered=len(catalog.offers),
+            sources=list(options.sources),
             offers_feasible=len({p.offer for p in placements}),
             assumed_prices=sum(1 for p in placements if is_assumed(p)),
         ),
@@ -305,5 +309,5 @@ def make_plan(
         rejected_summary=summary,
         budget=BudgetVerdict(limit_usd=limit, total_usd=total, period=period, status=status),
         assumptions=_plan_assumptions(profile, catalog),
-        warnings=_warnings(ranked),
+        warnings=[*options.warnings, *_warnings(ranked)],
     )

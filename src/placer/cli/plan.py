@@ -32,12 +32,25 @@ def plan(
     ] = None,
     alternatives: Annotated[int, typer.Option(min=0, max=100, help="Ranked alternatives to show.")] = 5,
     catalog: Annotated[
-        Path | None, typer.Option(help="Catalog JSON instead of the embedded one.", show_default=False)
+        list[Path] | None,
+        typer.Option(
+            help="A catalog snapshot (.json) to use instead of the embedded one, or a user catalog (.yaml, .csv) "
+            "to layer on top; repeatable. Also $PLACER_CATALOG (os.pathsep-separated).",
+            show_default=False,
+        ),
+    ] = None,
+    plugins: Annotated[
+        str | None,
+        typer.Option(help="Provider plugins to load: comma-separated names, 'all' or 'none' ($PLACER_PLUGINS)."),
+    ] = None,
+    max_age_days: Annotated[
+        int | None,
+        typer.Option(min=0, help="Warn when prices are older than this (default 45, $PLACER_MAX_PRICE_AGE_DAYS)."),
     ] = None,
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")] = False,
 ) -> None:
     """Plan where a workload should run: the chosen offer, ranked alternatives and every rejection."""
-    from placer.catalog.loader import load_catalog
+    from placer.cli.sources import effective_catalog
     from placer.planner import PlanOptions, make_plan
     from placer.profile import read_profile
 
@@ -45,8 +58,14 @@ def plan(
     with errors_to_exit_codes(want_traceback(show_traceback), docs):
         doc = read_profile(profile)
         docs.append(doc)
-        options = PlanOptions(alternatives=alternatives, objective=objective.value if objective else None)
-        result = make_plan(doc.profile, load_catalog(catalog), options, file=str(profile))
+        assembled, sources, warnings = effective_catalog(catalog, plugins, max_age_days)
+        options = PlanOptions(
+            alternatives=alternatives,
+            objective=objective.value if objective else None,
+            sources=sources,
+            warnings=warnings,
+        )
+        result = make_plan(doc.profile, assembled, options, file=str(profile))
         if output_format is Format.json:
             from placer.render.json_out import to_json
 

@@ -1,0 +1,202 @@
+"""The catalog a plan actually uses: a base (embedded, or a pinned JSON snapshot), plus offers from provider
+plugins, plus live prices cached by ``placer catalog refresh``, plus the user's own catalogs, in that order.
+
+Every layer is reported as a source (name, as-of, offer count), so a plan can say where its prices came from
+and warn when they are old. Reading caches and plugins is I/O, so it lives here, not in the planner.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+
+from placer.catalog.cache import CachedPrices, CorruptCache, read_cache
+from placer.catalog.loader import load_catalog
+from placer.catalog.models import ApiOffer, Catalog, GpuOffer, MacOffer, Offer
+from placer.errors import CatalogError
+from placer.providers.registry import PluginError, Registry, load_plugins
+
+SourceKind = Literal["embedded", "snapshot", "plugin", "live", "user"]
+MAX_AGE_ENV = "PLACER_MAX_PRICE_AGE_DAYS"
+DEFAULT_MAX_AGE_DAYS = 45
+
+
+@dataclass(frozen=True)
+class CatalogSource:
+    name: str
+    kind: SourceKind
+    as_of: str
+    offers: int
+
+
+@dataclass
+class AssembledCatalog:
+    catalog: Catalog
+    sources: list[CatalogSource] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _merge_offer(old: Offer, new: Offer) -> Offer:
+    """Fresh prices over known offers: a live source updates what it prices and keeps the rest."""
+    if isinstance(old, GpuOffer) and isinstance(new, GpuOffer):
+        return old.model_copy(update={"prices": {**old.prices, **new.prices}})
+    if isinstance(old, MacOffer) and isinstance(new, MacOffer):
+        fresh = {p.unit for p in new.plans}
+        return old.model_copy(update={"plans": [*new.plans, *(p for p in old.plans if p.unit not in fresh)]})
+    if isinstance(old, ApiOffer) and isinstance(new, ApiOffer):
+        return new
+    return new
+
+
+def apply_cached_prices(base: Catalog, cached: CachedPrices) -> tuple[Catalog, int, int]:
+    """(catalog, offers updated or added, offers skipped for unknown hardware or region)."""
+    offers = {o.id: o for o in base.offers}
+    used = skipped = 0
+    for offer in cached.offers:
+        hardware = offer.accelerator if isinstance(offer, GpuOffer) else getattr(offer, "chip", None)
+        if (hardware is not None and hardware not in base.hardware) or (
+            f"{offer.provider}/{offer.region}" not in base.regions
+        ):
+            skipped += 1
+            continue
+        offers[offer.id] = _merge_offer(offers[offer.id], offer) if offer.id in offers else offer
+        used += 1
+    return base.model_copy(update={"offers": list(offers.values())}), used, skipped
+
+
+def _add_plugin_offers(base: Catalog, registry: Registry) -> tuple[Catalog, list[CatalogSource]]:
+    sources: list[CatalogSource] = []
+    offers, hardware, regions = list(base.offers), dict(base.hardware), dict(base.regions)
+    for provider in registry.all():
+        if not (provider.offers or provider.hardware or provider.regions):
+            continue
+        hardware.update(provider.hardware)
+        regions.update(provider.regions)
+        offers.extend(provider.offers)
+        as_of = max((_offer_as_of(o) for o in provider.offers), default=base.as_of)
+        sources.append(
+            CatalogSource(f"plugin {provider.name} ({provider.package})", "plugin", as_of, len(provider.offers))
+        )
+    if not sources:
+        return base, sources
+    try:
+        merged = Catalog.model_validate(
+            {**base.model_dump(), "offers": [o.model_dump() for o in offers], "hardware": hardware, "regions": regions}
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise PluginError(f"a provider plugin added an invalid catalog entry: {first['msg']}") from None
+    return merged, sources
+
+
+def _offer_as_of(offer: Offer) -> str:
+    if isinstance(offer, GpuOffer):
+        return max(p.as_of for p in offer.prices.values())
+    if isinstance(offer, MacOffer):
+        return max(p.price.as_of for p in offer.plans)
+    return offer.input_usd_per_mtok.as_of
+
+
+def assemble_catalog(
+    files: Sequence[str | Path] = (),
+    *,
+    plugins: set[str] | None = None,
+    use_cache: bool = True,
+    cache_directory: Path | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> AssembledCatalog:
+    """Build the effective catalog. ``files``: a ``.json`` snapshot replaces the embedded base; YAML/CSV user
+    catalogs layer on top in the order given."""
+    warnings: list[str] = []
+
+    def note(message: str) -> None:
+        warnings.append(message)
+        if warn is not None:
+            warn(message)
+
+    paths = [Path(f) for f in files]
+    snapshots = [p for p in paths if p.suffix.lower() == ".json"]
+    if len(snapshots) > 1:
+        raise CatalogError(f"only one catalog snapshot (.json) can be the base; got {len(snapshots)}")
+    base = load_catalog(snapshots[0] if snapshots else None)
+    sources = [
+        CatalogSource(
+            str(snapshots[0]) if snapshots else "embedded catalog",
+            "snapshot" if snapshots else "embedded",
+            base.as_of,
+            len(base.offers),
+        )
+    ]
+    registry = load_plugins(plugins, note)
+    catalog, plugin_sources = _add_plugin_offers(base, registry)
+    sources += plugin_sources
+
+    if use_cache:
+        for provider in registry.all():
+            if provider.refresh is None:
+                continue
+            try:
+                cached = read_cache(provider.name, cache_directory)
+            except CorruptCache as exc:
+                note(f"ignoring the {provider.name} price cache: {exc}")
+                continue
+            if cached is None:
+                continue
+            catalog, used, skipped = apply_cached_prices(catalog, cached)
+            sources.append(CatalogSource(f"live {provider.name} prices", "live", cached.fetched_at[:10], used))
+            if skipped:
+                note(f"{skipped} cached {provider.name} offers skipped: unknown hardware or region")
+
+    user_files = [p for p in paths if p.suffix.lower() != ".json"]
+    if user_files:
+        from placer.catalog.user import apply_user_catalog, load_user_catalog  # noqa: PLC0415 - only when used
+
+        for path in user_files:
+            user = load_user_catalog(path)
+            before = {o.id: o for o in catalog.offers}
+            catalog = apply_user_catalog(catalog, user)
+            changed = sum(1 for o in catalog.offers if before.get(o.id) != o)
+            sources.append(CatalogSource(str(path), "user", user.as_of or catalog.as_of, changed))
+    return AssembledCatalog(catalog, sources, warnings)
+
+
+def max_age_days(flag: int | None = None) -> int:
+    if flag is not None:
+        return flag
+    raw = os.environ.get(MAX_AGE_ENV)
+    try:
+        return int(raw) if raw else DEFAULT_MAX_AGE_DAYS
+    except ValueError:
+        raise CatalogError(f"{MAX_AGE_ENV} must be a whole number of days, got {raw!r}") from None
+
+
+def freshness_warnings(sources: Sequence[CatalogSource], today: date, limit_days: int) -> list[str]:
+    """A warning per price source older than ``limit_days`` (undated sources are said to be undated)."""
+    out = []
+    for source in sources:
+        when = _parse_day(source.as_of)
+        if when is None:
+            out.append(f"{source.name}: prices have no known date")
+        elif (today - when).days > limit_days:
+            out.append(
+                f"{source.name}: prices are {(today - when).days} days old (as of {source.as_of}; the limit is "
+                f"{limit_days} days): run `placer catalog refresh` or pin a newer catalog"
+            )
+    return out
+
+
+def _parse_day(text: str) -> date | None:
+    parts = text.split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 1
+        day = int(parts[2]) if len(parts) > 2 else 1
+        return date(year, month, day)
+    except (ValueError, IndexError):
+        return None
