@@ -43,6 +43,11 @@ def parse_catalog_json(text: str, name: str) -> Catalog:
         raise CatalogError(f"not valid JSON: {exc.msg}", location=SourceLocation(name, exc.lineno)) from None
 
 
+def dump_catalog(catalog: Catalog) -> str:
+    """A full catalog snapshot as deterministic JSON (what ``placer catalog pull`` and ``--catalog`` read)."""
+    return json.dumps(catalog.model_dump(mode="json"), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """The embedded catalog, or a catalog JSON file written by ``placer catalog`` / the build script."""
     if path is None:
