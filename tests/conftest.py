@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,12 @@ MINI_CATALOG = FIXTURES / "mini_catalog.json"
 
 
 @pytest.fixture(autouse=True)
-def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's price cache, catalogs or plugin choice; each may set its own."""
     monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("PLACER_PLUGINS", "none")
     monkeypatch.delenv("PLACER_CATALOG", raising=False)
     monkeypatch.delenv("PLACER_MAX_PRICE_AGE_DAYS", raising=False)
-    yield
 
 
 @pytest.fixture(scope="session")

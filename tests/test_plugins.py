@@ -69,6 +69,6 @@ def test_example_plugin_offers_appear_in_plans():
     plan = json.loads(done.stdout)
     assert plan["chosen"]["offer"] == "acme/us-central/h100x8"
     assert any(s["kind"] == "plugin" and s["name"].startswith("plugin acme") for s in plan["catalog"]["sources"])
-    off = run_placer("plan", "examples/placer-provider-acme/tests/finetune-acme.yaml", env={"PLACER_PLUGINS": "none"})
+    off = run_placer("plan", profile, env={"PLACER_PLUGINS": "none"})
     assert off.returncode == 3
     assert "unknown provider 'acme'" in off.stderr
