@@ -58,13 +58,8 @@ def test_builtin_providers_register_like_plugins():
 
 def test_example_plugin_offers_appear_in_plans():
     # The example package is installed by the README's test command (pip install ... -e examples/...).
-    done = run_placer(
-        "plan",
-        "examples/placer-provider-acme/tests/finetune-acme.yaml",
-        "--format",
-        "json",
-        env={"PLACER_PLUGINS": "acme"},
-    )
+    profile = "examples/placer-provider-acme/tests/finetune-acme.yaml"
+    done = run_placer("plan", profile, "--format", "json", env={"PLACER_PLUGINS": "acme"})
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     assert plan["chosen"]["offer"] == "acme/us-central/h100x8"
