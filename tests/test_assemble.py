@@ -7,11 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.conftest import MINI_CATALOG, run_placer
 
 from placer.catalog.assemble import CatalogSource, apply_cached_prices, assemble_catalog, freshness_warnings
 from placer.catalog.cache import CachedPrices, cache_path, read_cache, write_cache
 from placer.catalog.models import Catalog, GpuOffer, Price
-from tests.conftest import MINI_CATALOG, run_placer
 
 CATALOG = Catalog.model_validate_json(MINI_CATALOG.read_text())
 P5 = "aws/us-east-1/p5.48xlarge"
