@@ -25,6 +25,8 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("PLACER_PLUGINS", "none")
     monkeypatch.delenv("PLACER_CATALOG", raising=False)
     monkeypatch.delenv("PLACER_MAX_PRICE_AGE_DAYS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("PLACER_CONFIG", raising=False)
 
 
 @pytest.fixture(scope="session")

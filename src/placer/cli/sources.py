@@ -8,28 +8,34 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from placer.catalog.models import Catalog
+from placer.config import Config, load_config
 from placer.plan import SourceRef
 
 CATALOG_ENV = "PLACER_CATALOG"
 
 
-def catalog_files(flags: list[Path] | None) -> list[Path]:
-    """Catalog files from $PLACER_CATALOG (os.pathsep-separated) followed by --catalog flags."""
+def catalog_files(flags: list[Path] | None, config: Config) -> list[Path]:
+    """Catalogs from the config file, then $PLACER_CATALOG (os.pathsep-separated), then --catalog flags."""
     env = [Path(p) for p in os.environ.get(CATALOG_ENV, "").split(os.pathsep) if p.strip()]
-    return env + list(flags or [])
+    return [*config.catalogs, *env, *(flags or [])]
 
 
 def effective_catalog(
     flags: list[Path] | None, plugins: str | None, max_age: int | None
 ) -> tuple[Catalog, tuple[SourceRef, ...], tuple[str, ...]]:
     from placer.catalog.assemble import assemble_catalog, freshness_warnings, max_age_days
+    from placer.providers.registry import ENV as PLUGINS_ENV
     from placer.providers.registry import wanted_plugins
 
     def warn(message: str) -> None:
         print(f"placer: warning: {message}", file=sys.stderr)
 
-    assembled = assemble_catalog(catalog_files(flags), plugins=wanted_plugins(plugins), warn=warn)
+    config = load_config()
+    if plugins is None and os.environ.get(PLUGINS_ENV) is None:
+        plugins = config.plugins
+    assembled = assemble_catalog(catalog_files(flags, config), plugins=wanted_plugins(plugins), warn=warn)
     today = datetime.now(timezone.utc).date()
-    stale = freshness_warnings(assembled.sources, today, max_age_days(max_age))
+    limit = max_age if max_age is not None else config.max_price_age_days
+    stale = freshness_warnings(assembled.sources, today, max_age_days(limit))
     sources = tuple(SourceRef(name=s.name, kind=s.kind, as_of=s.as_of, offers=s.offers) for s in assembled.sources)
     return assembled.catalog, sources, (*assembled.warnings, *stale)
