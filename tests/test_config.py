@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import MINI_CATALOG, run_placer
 
 from placer.config import ConfigError, load_config
-from tests.conftest import MINI_CATALOG, run_placer
 
 
 def test_absent_default_config_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
