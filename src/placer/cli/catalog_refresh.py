@@ -1,0 +1,55 @@
+"""``placer catalog refresh [PROVIDER…]``: fetch live prices into the cache; a failure keeps the last good cache."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from placer.cli.handler import errors_to_exit_codes, want_traceback
+from placer.errors import ExitCode, UsageError
+
+
+def _endpoints(values: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values or []:
+        name, sep, url = value.partition("=")
+        if not sep or not name or not url:
+            raise UsageError(f"--endpoint takes PROVIDER=URL, got {value!r}")
+        out[name] = url
+    return out
+
+
+def refresh(
+    providers: Annotated[
+        list[str] | None, typer.Argument(help="Providers to refresh (default: every one with live prices).")
+    ] = None,
+    endpoint: Annotated[
+        list[str] | None, typer.Option(help="PROVIDER=URL: fetch from another endpoint (mirrors, tests); repeatable.")
+    ] = None,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per request.")] = 20.0,
+    retries: Annotated[int, typer.Option(min=0, max=10, help="Retries per request (backing off).")] = 4,
+    plugins: Annotated[str | None, typer.Option(help="Provider plugins: names, 'all' or 'none'.")] = None,
+    show_traceback: Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")] = False,
+) -> None:
+    """Fetch live list prices into the cache (AWS Pricing API, Azure Retail Prices, Lambda, plugins)."""
+    from placer.providers.refresh import RefreshContext, refresh_providers
+    from placer.providers.registry import load_plugins, wanted_plugins
+    from placer.render.progress import fetch_progress, wants_progress
+
+    with errors_to_exit_codes(want_traceback(show_traceback), []):
+        registry = load_plugins(wanted_plugins(plugins), lambda m: print(f"placer: warning: {m}", file=sys.stderr))
+        with fetch_progress(wants_progress()) as progress:
+            ctx = RefreshContext(
+                timeout_s=timeout, max_retries=retries, endpoints=_endpoints(endpoint), progress=progress
+            )
+            report = refresh_providers(registry, providers or None, ctx)
+        for result in report.results:
+            skipped = f", {result.skipped_total} items skipped" if result.skipped_total else ""
+            if result.ok:
+                print(f"{result.provider}: {result.offers_written} offers cached{skipped}", file=sys.stderr)
+            else:
+                print(f"placer: warning: {result.provider}: refresh failed: {result.message}", file=sys.stderr)
+    if report.unavailable:
+        raise typer.Exit(int(ExitCode.PRICES_UNAVAILABLE))
