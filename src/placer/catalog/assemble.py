@@ -124,7 +124,12 @@ def assemble_catalog(
     snapshots = [p for p in paths if p.suffix.lower() == ".json"]
     if len(snapshots) > 1:
         raise CatalogError(f"only one catalog snapshot (.json) can be the base; got {len(snapshots)}")
-    base = load_catalog(snapshots[0] if snapshots else None)
+    if snapshots:
+        from placer.catalog.user import load_catalog_file  # noqa: PLC0415 - located JSON errors
+
+        base = load_catalog_file(snapshots[0])
+    else:
+        base = load_catalog()
     sources = [
         CatalogSource(
             str(snapshots[0]) if snapshots else "embedded catalog",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from placer import __version__
+from placer.cli.catalog import app as catalog_app
 from placer.cli.plan import plan
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("plan")(plan)
+app.add_typer(catalog_app, name="catalog")
 
 
 def _version(value: bool) -> None:

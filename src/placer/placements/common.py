@@ -56,6 +56,7 @@ _BASIS_WORDS = {
     "community": "a RunPod Community Cloud price (third-party hosts, no SLA)",
     "market_snapshot": "a spot-market snapshot",
     "market_snapshot_range_across_AZs": "the low end of a spot-market snapshot across zones",
+    "zero-marginal": "zero: a private pool already paid for (its capacity, not money, is the limit)",
 }
 
 
