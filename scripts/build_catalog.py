@@ -172,6 +172,28 @@ _US_CENTRE = (39.83, -98.58, "us-central", "United States")
 _US_NOTE = "a US-wide service placed at the geographic centre of the contiguous US (Kansas)"
 OTHER_REGIONS = {  # key: (lat, lon, geo, place, assumption)
     "azure/eastus": (37.37, -79.82, "us-east", "Virginia", None),
+    # Azure GPU regions a live refresh can return (approximate city locations of Microsoft's published regions)
+    "azure/eastus2": (36.67, -78.39, "us-east", "Virginia", None),
+    "azure/centralus": (41.59, -93.60, "us-central", "Iowa", None),
+    "azure/northcentralus": (41.88, -87.63, "us-central", "Illinois", None),
+    "azure/southcentralus": (29.42, -98.49, "us-south", "Texas", None),
+    "azure/westus": (37.78, -122.42, "us-west", "California", None),
+    "azure/westus2": (47.23, -119.85, "us-west", "Washington", None),
+    "azure/westus3": (33.45, -112.07, "us-west", "Arizona", None),
+    "azure/canadacentral": (43.65, -79.38, "ca-central", "Toronto", None),
+    "azure/brazilsouth": (-23.55, -46.63, "sa-east", "São Paulo", None),
+    "azure/westeurope": (52.37, 4.90, "eu-west", "Netherlands", None),
+    "azure/northeurope": (53.35, -6.26, "eu-west", "Ireland", None),
+    "azure/uksouth": (51.51, -0.13, "uk", "London", None),
+    "azure/francecentral": (48.86, 2.35, "eu-west", "Paris", None),
+    "azure/germanywestcentral": (50.11, 8.68, "eu-central", "Frankfurt", None),
+    "azure/swedencentral": (60.67, 17.14, "eu-north", "Gävle", None),
+    "azure/uaenorth": (25.27, 55.30, "me-central", "Dubai", None),
+    "azure/centralindia": (18.52, 73.86, "ap-south", "Pune", None),
+    "azure/southeastasia": (1.35, 103.82, "ap-southeast", "Singapore", None),
+    "azure/japaneast": (35.68, 139.69, "ap-northeast", "Tokyo", None),
+    "azure/koreacentral": (37.57, 126.98, "ap-northeast", "Seoul", None),
+    "azure/australiaeast": (-33.87, 151.21, "au-east", "New South Wales", None),
     "nebius/eu-north1": (60.55, 25.25, "eu-north", "Finland", None),
     "nebius/eu-west1": (48.86, 2.35, "eu-west", "Paris", None),
     "nebius/us-central1": (39.1, -94.58, "us-central", "Kansas City", None),
@@ -903,7 +925,14 @@ def build(shared: Path) -> tuple[Catalog, Report]:
             "description": "placer default catalog: list-price snapshot built by scripts/build_catalog.py from the "
                            f"sourced reference data compiled {CATALOG_AS_OF}; see BUILD_REPORT.md",
             "offers": sorted(offers, key=lambda o: o["id"]), "hardware": hw,
-            "regions": build_regions({f"{o['provider']}/{o['region']}" for o in offers}, proxies),
+            # every region an offer uses, plus each cloud's known regions, so live refreshes can place new offers
+            "regions": build_regions(
+                {f"{o['provider']}/{o['region']}" for o in offers}
+                | {f"aws/{r}" for r in AWS_REGIONS}
+                | {f"gcp/{r}" for r in GCP_REGIONS}
+                | {k for k in OTHER_REGIONS if k.startswith("azure/")},
+                proxies,
+            ),
             "latency": latency, "rtt_model": rtt, "egress": build_egress(read_csv(ref / "egress.csv"), non_api, rep),
             "spot_risk": build_spot_risk(prov)}
     return Catalog.model_validate(data), rep

@@ -20,7 +20,7 @@ from placer.providers.refresh import RefreshContext, RefreshFailed, usable_usd
 from placer.providers.registry import Provider, Registry
 
 NAME = "lambda"
-DEFAULT_URL = "https://cloud.lambdalabs.com"
+DEFAULT_URL = "https://cloud.lambda.ai"  # formerly cloud.lambdalabs.com
 PATH = "/api/v1/instance-types"
 API_KEY_ENV = "LAMBDA_API_KEY"
 NOTES = "interconnect assumed: on-demand instances have no inter-node InfiniBand"
