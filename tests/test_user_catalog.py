@@ -11,16 +11,12 @@ from textwrap import dedent
 import pytest
 from pydantic import ValidationError
 
+from placer.catalog.files import compose_catalog, load_catalog_file
+from placer.catalog.layering import apply_user_catalog
 from placer.catalog.loader import embedded_catalog
 from placer.catalog.models import ZERO_MARGINAL, ApiOffer, Catalog, GpuOffer, MacOffer
-from placer.catalog.user import (
-    apply_user_catalog,
-    compose_catalog,
-    load_catalog_file,
-    load_user_catalog,
-    parse_user_catalog,
-    parse_user_csv,
-)
+from placer.catalog.user import load_user_catalog, parse_user_catalog
+from placer.catalog.user_csv import parse_user_csv
 from placer.errors import CatalogError, ExitCode, UsageError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -125,7 +125,7 @@ def assemble_catalog(
     if len(snapshots) > 1:
         raise CatalogError(f"only one catalog snapshot (.json) can be the base; got {len(snapshots)}")
     if snapshots:
-        from placer.catalog.user import load_catalog_file  # noqa: PLC0415 - located JSON errors
+        from placer.catalog.files import load_catalog_file  # noqa: PLC0415 - located JSON errors
 
         base = load_catalog_file(snapshots[0])
     else:
@@ -160,7 +160,8 @@ def assemble_catalog(
 
     user_files = [p for p in paths if p.suffix.lower() != ".json"]
     if user_files:
-        from placer.catalog.user import apply_user_catalog, load_user_catalog  # noqa: PLC0415 - only when used
+        from placer.catalog.layering import apply_user_catalog  # noqa: PLC0415 - only when used
+        from placer.catalog.user import load_user_catalog  # noqa: PLC0415
 
         for path in user_files:
             user = load_user_catalog(path)

@@ -144,7 +144,9 @@ def validate(
     show_traceback: TracebackOption = False,
 ) -> None:
     """Check a catalog file: a user catalog is also applied to the base (--catalog, else the embedded one)."""
-    from placer.catalog.user import apply_user_catalog, compose_catalog, load_catalog_file, load_user_catalog
+    from placer.catalog.files import compose_catalog, load_catalog_file
+    from placer.catalog.layering import apply_user_catalog
+    from placer.catalog.user import load_user_catalog
 
     with errors_to_exit_codes(want_traceback(show_traceback), []):
         if file.suffix.lower() == ".json":
@@ -169,7 +171,7 @@ def diff(
 ) -> None:
     """Compare two catalogs: price changes in $ and %, offers added and removed."""
     from placer.catalog.diff import diff_catalogs
-    from placer.catalog.user import compose_catalog
+    from placer.catalog.files import compose_catalog
 
     with errors_to_exit_codes(want_traceback(show_traceback), []):
         result = diff_catalogs(compose_catalog([old]), compose_catalog([new]))
