@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from tests.conftest import MINI_CATALOG, run_placer
 
-from placer.catalog.assemble import CatalogSource, apply_cached_prices, assemble_catalog, freshness_warnings
+from placer.catalog.assemble import (
+    CatalogSource,
+    apply_cached_prices,
+    assemble_catalog,
+    freshness_warnings,
+    median_price_date,
+)
 from placer.catalog.cache import CachedPrices, cache_path, read_cache, write_cache
 from placer.catalog.models import Catalog, GpuOffer, Price
 
@@ -56,7 +62,7 @@ def test_cache_round_trip_is_atomic_and_byte_stable(tmp_path: Path):
 
 def test_live_cache_is_used_by_plans_and_reported_as_a_source(tmp_path: Path):
     write_cache(CachedPrices("aws", "2026-11-20T08:00:00Z", "test", [fresh_p5(1.0)]), tmp_path)
-    assembled = assemble_catalog([MINI_CATALOG], plugins={"aws"}, cache_directory=tmp_path)
+    assembled = assemble_catalog([], plugins={"aws"}, cache_directory=tmp_path)
     assert any(s.kind == "live" and s.as_of == "2026-11-20" and s.offers == 1 for s in assembled.sources)
     assert next(o for o in assembled.catalog.offers if o.id == P5).prices["on-demand"].usd == 1.0  # type: ignore[union-attr]
 
@@ -66,9 +72,16 @@ def test_corrupt_cache_is_reported_and_ignored(tmp_path: Path):
     path.parent.mkdir(parents=True)
     path.write_text('{"schema_version": 1, "provider": "aws", "offers": [{"kind": "gpu"')
     warnings: list[str] = []
-    assembled = assemble_catalog([MINI_CATALOG], plugins={"aws"}, cache_directory=tmp_path, warn=warnings.append)
+    assembled = assemble_catalog([], plugins={"aws"}, cache_directory=tmp_path, warn=warnings.append)
     assert warnings and warnings[0].startswith("ignoring the aws price cache:")
-    assert assembled.catalog.offers == CATALOG.offers
+    assert [s.kind for s in assembled.sources] == ["embedded"]
+
+
+def test_a_pinned_snapshot_ignores_local_caches_and_plugins(tmp_path: Path):
+    write_cache(CachedPrices("aws", "2026-11-20T08:00:00Z", "test", [fresh_p5(1.0)]), tmp_path)
+    assembled = assemble_catalog([MINI_CATALOG], plugins={"aws", "acme"}, cache_directory=tmp_path)
+    assert assembled.catalog == CATALOG  # byte for byte what was pinned, on every machine
+    assert [s.kind for s in assembled.sources] == ["snapshot"]
 
 
 @pytest.mark.parametrize(
@@ -84,14 +97,18 @@ def test_freshness_warnings(as_of: str, expected: list[str]):
     assert [w.split(": run")[0] for w in warnings] == expected
 
 
-def test_plan_reports_sources_and_warns_past_the_age_limit(tmp_path: Path):
-    old = tmp_path / "old.json"
-    old.write_text(MINI_CATALOG.read_text().replace('"as_of": "2026-11-22"', '"as_of": "2025-01-01"', 1))
-    assert Catalog.model_validate_json(old.read_text()).as_of == "2025-01-01"
+def test_plan_reports_sources_dated_by_their_prices_and_warns_past_the_age_limit():
+    median = median_price_date(CATALOG.offers)
+    assert median == "2026-08-21"  # the catalog was built 2026-11-22, but its prices are older
     done = run_placer(
-        "plan", "profiles/ios-app-ci.yaml", "--format", "json", "--max-age-days", "30", "--catalog", str(old)
+        "plan", "profiles/ios-app-ci.yaml", "--format", "json", "--max-age-days", "30", "--catalog", str(MINI_CATALOG)
     )
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
-    assert plan["catalog"]["sources"] == [{"name": str(old), "kind": "snapshot", "as_of": "2025-01-01", "offers": 20}]
-    assert any(w.startswith(f"{old}: prices are ") and "the limit is 30 days" in w for w in plan["warnings"])
+    assert plan["catalog"]["sources"] == [
+        {"name": str(MINI_CATALOG), "kind": "snapshot", "as_of": median, "offers": 20}
+    ]
+    assert any(
+        w.startswith(f"{MINI_CATALOG}: prices are ") and "(as of 2026-08-21; the limit is 30 days)" in w
+        for w in plan["warnings"]
+    )

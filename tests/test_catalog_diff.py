@@ -131,7 +131,7 @@ def test_identical_catalogs_have_an_empty_diff():
 
 def test_zero_old_price_has_no_percentage():
     zero = {"usd": 0.0, "source": "pool", "as_of": "2026", "basis": "zero-marginal"}
-    old = catalog("2026", {**gpu("acme/r1/pool", on_demand=1.0), "prices": {"on-demand": zero}})
+    old = catalog("2026", {**gpu("acme/r1/pool", on_demand=1.0), "prices": {"on-demand": zero}, "max_instances": 4})
     new = catalog("2026", gpu("acme/r1/pool", on_demand=2.0))
     (change,) = diff_catalogs(old, new).price_changes
     assert (change.old_usd, change.new_usd, change.delta_usd, change.delta_pct) == (0.0, 2.0, 2.0, None)

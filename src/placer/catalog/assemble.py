@@ -1,6 +1,10 @@
 """The catalog a plan actually uses: a base (embedded, or a pinned JSON snapshot), plus offers from provider
 plugins, plus live prices cached by ``placer catalog refresh``, plus the user's own catalogs, in that order.
 
+A pinned snapshot stays pinned: it already holds what plugins and live prices gave when it was taken, so
+neither is layered on it again (two machines planning on one snapshot see the same prices); only the user
+catalogs named explicitly still apply.
+
 Every layer is reported as a source (name, as-of, offer count), so a plan can say where its prices came from
 and warn when they are old. Reading caches and plugins is I/O, so it lives here, not in the planner.
 """
@@ -20,11 +24,11 @@ from placer.catalog.cache import CachedPrices, CorruptCache, read_cache
 from placer.catalog.loader import load_catalog
 from placer.catalog.models import ApiOffer, Catalog, GpuOffer, MacOffer, Offer
 from placer.errors import CatalogError
-from placer.providers.registry import PluginError, Registry, load_plugins
+from placer.providers.registry import Registry, load_plugins
 
 SourceKind = Literal["embedded", "snapshot", "plugin", "live", "user"]
 MAX_AGE_ENV = "PLACER_MAX_PRICE_AGE_DAYS"
-DEFAULT_MAX_AGE_DAYS = 45
+DEFAULT_MAX_AGE_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -70,29 +74,40 @@ def apply_cached_prices(base: Catalog, cached: CachedPrices) -> tuple[Catalog, i
     return base.model_copy(update={"offers": list(offers.values())}), used, skipped
 
 
-def _add_plugin_offers(base: Catalog, registry: Registry) -> tuple[Catalog, list[CatalogSource]]:
+def _add_plugin_offers(
+    base: Catalog, registry: Registry, note: Callable[[str], None]
+) -> tuple[Catalog, list[CatalogSource]]:
+    """Each plugin's offers join on their own: one that does not validate is dropped with a warning naming it."""
     sources: list[CatalogSource] = []
-    offers, hardware, regions = list(base.offers), dict(base.hardware), dict(base.regions)
+    catalog = base
     for provider in registry.all():
         if not (provider.offers or provider.hardware or provider.regions):
             continue
-        hardware.update(provider.hardware)
-        regions.update(provider.regions)
-        offers.extend(provider.offers)
-        as_of = max((_offer_as_of(o) for o in provider.offers), default=base.as_of)
+        try:
+            catalog = Catalog.model_validate(
+                {
+                    **catalog.model_dump(),
+                    "offers": [o.model_dump() for o in (*catalog.offers, *provider.offers)],
+                    "hardware": {**catalog.hardware, **provider.hardware},
+                    "regions": {**catalog.regions, **provider.regions},
+                }
+            )
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            why = str(first["msg"]).removeprefix("Value error, ")
+            note(f"plugin {provider.name!r} from package {provider.package} was skipped: invalid offer: {why}")
+            continue
+        as_of = median_price_date(provider.offers) or base.as_of
         sources.append(
             CatalogSource(f"plugin {provider.name} ({provider.package})", "plugin", as_of, len(provider.offers))
         )
-    if not sources:
-        return base, sources
-    try:
-        merged = Catalog.model_validate(
-            {**base.model_dump(), "offers": [o.model_dump() for o in offers], "hardware": hardware, "regions": regions}
-        )
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        raise PluginError(f"a provider plugin added an invalid catalog entry: {first['msg']}") from None
-    return merged, sources
+    return catalog, sources
+
+
+def median_price_date(offers: Sequence[Offer]) -> str | None:
+    """A layer is as old as its prices, not its build date: the median of its dated prices."""
+    dated = sorted(d for d in (_offer_as_of(o) for o in offers) if d != "unknown")
+    return dated[len(dated) // 2] if dated else None
 
 
 def _offer_as_of(offer: Offer) -> str:
@@ -134,12 +149,14 @@ def assemble_catalog(
         CatalogSource(
             str(snapshots[0]) if snapshots else "embedded catalog",
             "snapshot" if snapshots else "embedded",
-            base.as_of,
+            median_price_date(base.offers) or base.as_of,
             len(base.offers),
         )
     ]
+    if snapshots:
+        plugins, use_cache = set(), False  # pinned: see the module docstring
     registry = load_plugins(plugins, note)
-    catalog, plugin_sources = _add_plugin_offers(base, registry)
+    catalog, plugin_sources = _add_plugin_offers(base, registry, note)
     sources += plugin_sources
 
     if use_cache:

@@ -29,6 +29,8 @@ HOURS_PER_UNIT: dict[str, float] = {
 }
 
 ZERO_MARGINAL = "zero-marginal"  # Price.basis of a private pool whose marginal cost is nil
+MIN_USD = 1e-6  # below this a price is a typo or a unit error, not a price
+MAX_USD = 1e7  # per instance-hour, per month of a Mac, per million tokens: more is a typo or a unit error
 
 _AS_OF = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|unknown)$")
 
@@ -68,6 +70,8 @@ class Price(_Frozen):
                 raise ValueError(f"a zero-marginal price must be 0, got {self.usd}")
         elif self.usd <= 0:
             raise ValueError(f"price must be greater than zero, got {self.usd}")
+        elif not MIN_USD <= self.usd <= MAX_USD:
+            raise ValueError(f"price {self.usd:g} is implausible (expected {MIN_USD:g} to {MAX_USD:g} USD)")
         return self
 
     @field_validator("as_of")
@@ -103,6 +107,8 @@ class GpuOffer(_OfferBase):
     def _has_price(self) -> GpuOffer:
         if not self.prices:
             raise ValueError("a GPU offer needs at least one price")
+        if self.max_instances is None and any(p.basis == ZERO_MARGINAL for p in self.prices.values()):
+            raise ValueError("a zero-marginal price needs a capacity (max_instances): free capacity is not unlimited")
         return self
 
     def usd_per_accelerator_hour(self, pricing: PricingModel) -> float:

@@ -141,12 +141,15 @@ def show(
 def validate(
     file: Annotated[Path, typer.Argument(help="User catalog (.yaml, .yml, .csv) or catalog JSON.", show_default=False)],
     catalog: CatalogOption = None,
+    plugins: PluginsOption = None,
     show_traceback: TracebackOption = False,
 ) -> None:
-    """Check a catalog file: a user catalog is also applied to the base (--catalog, else the embedded one)."""
-    from placer.catalog.files import compose_catalog, load_catalog_file
+    """Check a catalog file: a user catalog is also applied to the catalog plans use (with --catalog, plugins,
+    live prices and your config), so unknown offer ids and providers are caught."""
+    from placer.catalog.files import load_catalog_file
     from placer.catalog.layering import apply_user_catalog
     from placer.catalog.user import load_user_catalog
+    from placer.cli.sources import effective_catalog
 
     with errors_to_exit_codes(want_traceback(show_traceback), []):
         if file.suffix.lower() == ".json":
@@ -157,7 +160,7 @@ def validate(
             )
             return
         user = load_user_catalog(file)
-        base = compose_catalog(catalog or [])
+        base, _, _ = effective_catalog(catalog, plugins, None)
         merged = apply_user_catalog(base, user)
         typer.echo(f"ok: {user.summary()} in {file}; {len(merged.offers):,} offers with the base catalog")
 

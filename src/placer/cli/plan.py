@@ -45,7 +45,9 @@ def plan(
     ] = None,
     max_age_days: Annotated[
         int | None,
-        typer.Option(min=0, help="Warn when prices are older than this (default 45, $PLACER_MAX_PRICE_AGE_DAYS)."),
+        typer.Option(
+            min=0, help="Warn when a price source is older than this (default 90, $PLACER_MAX_PRICE_AGE_DAYS)."
+        ),
     ] = None,
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")] = False,
 ) -> None:

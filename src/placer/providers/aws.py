@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from placer.catalog.models import GpuOffer, Interconnect, MacOffer, MacPlan, Offer, Price
-from placer.providers.refresh import RefreshContext, RefreshFailed, redact, usable_usd
+from placer.providers.refresh import RefreshContext, RefreshFailed, redact, safe_url, usable_usd
 from placer.providers.registry import Provider, Registry
 
 if TYPE_CHECKING:
@@ -340,7 +340,7 @@ def _client(ctx: RefreshContext) -> tuple[PricingClient, list[str]]:
 def refresh(ctx: RefreshContext) -> list[Offer]:
     """On-demand prices of GPU_TYPES and MAC_TYPES in every region the Price List has them."""
     client, secrets = _client(ctx)
-    endpoint = client.meta.endpoint_url
+    endpoint = safe_url(client.meta.endpoint_url)  # no user info in sources or messages
     caller = _Caller(client, ctx, endpoint.split("?", 1)[0], secrets)
     best: dict[tuple[str, str], float] = {}
     for label, filters in queries():

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from placer.catalog.models import GpuOffer, Interconnect, Offer, Price, PricingModel
-from placer.providers.refresh import RefreshContext, RefreshFailed, usable_usd
+from placer.providers.refresh import RefreshContext, RefreshFailed, safe_url, usable_usd
 from placer.providers.registry import Provider, Registry
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ def refresh(ctx: RefreshContext) -> list[Offer]:
     from placer.providers.http import http_client  # noqa: PLC0415
 
     base = ctx.endpoint_for(NAME) or DEFAULT_URL
-    source = base.split("?", 1)[0]
+    source = safe_url(base)  # never store user info or query strings in a price source
     with http_client(ctx) as client:
         found = _fetch(client, ctx, base)
     as_of = ctx.today()

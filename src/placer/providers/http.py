@@ -16,23 +16,13 @@ import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from placer.providers.refresh import RefreshContext, RefreshFailed, redact
+from placer.providers.refresh import RefreshContext, RefreshFailed, redact, safe_url
 
 USER_AGENT = "placer (price refresh)"
 _RETRY_AFTER_STATUSES = (429, 503)
-
-
-def safe_url(url: str) -> str:
-    """The URL for messages: scheme, host, port and path; no user info, query or fragment."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 @contextmanager

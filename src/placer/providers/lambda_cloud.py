@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from placer.catalog.models import GpuOffer, Offer, Price
-from placer.providers.refresh import RefreshContext, RefreshFailed, usable_usd
+from placer.providers.refresh import RefreshContext, RefreshFailed, safe_url, usable_usd
 from placer.providers.registry import Provider, Registry
 
 NAME = "lambda"
@@ -128,4 +128,4 @@ def refresh(ctx: RefreshContext) -> list[Offer]:
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict):
         raise RefreshFailed(f"{NAME}: {url} answered without a 'data' object of instance types")
-    return _offers(data, ctx, url)
+    return _offers(data, ctx, safe_url(url))

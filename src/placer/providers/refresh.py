@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from placer.catalog.cache import CachedPrices, CorruptCache, read_cache, write_cache
 from placer.catalog.models import ApiOffer, GpuOffer, MacOffer, Offer
@@ -273,3 +274,12 @@ def refresh_providers(
             )
         )
     return RefreshReport(results)
+
+
+def safe_url(url: str) -> str:
+    """The URL for messages: scheme, host, port and path; no user info, query or fragment."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))

@@ -61,6 +61,13 @@ def _headline(plan: Plan) -> Text:
     return text
 
 
+def _sources(plan: Plan) -> Text | None:
+    if not plan.catalog.sources:
+        return None
+    parts = [f"{s.name} ({s.as_of}, {s.offers:,} offers)" for s in plan.catalog.sources]
+    return Text("prices: " + " + ".join(parts), style="dim")
+
+
 def _chosen(plan: Plan) -> RenderableType:
     p = plan.chosen
     if p is None:
@@ -169,7 +176,8 @@ def _assumptions(plan: Plan) -> RenderableType:
 
 
 def render_plan(plan: Plan) -> Group:
-    parts: list[RenderableType] = [_headline(plan), Text(), _chosen(plan)]
+    sources = _sources(plan)
+    parts: list[RenderableType] = [_headline(plan), *([sources] if sources else []), Text(), _chosen(plan)]
     if plan.chosen is not None:
         parts += [Text(), _ranked(plan)]
     if plan.rejected:

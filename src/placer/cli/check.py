@@ -1,0 +1,226 @@
+"""``placer check PROFILES…``: the CI budget gate over many profiles.
+
+Plans every profile (files, directories of *.yaml/*.yml, or quoted globs, in sorted order) on one catalog,
+compares each plan with its budget (command line > policy file > profile) and an optional baseline, and exits
+with the worst outcome: 3 invalid input > 6 prices unavailable > 4 no feasible placement > 5 over budget (or
+past a baseline threshold) > 0. The report goes to stdout (or --output); diagnostics, --warn-only warnings and,
+under GitHub Actions, workflow-command annotations go to stderr; $GITHUB_STEP_SUMMARY gets the Markdown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from placer.cli.handler import errors_to_exit_codes, want_traceback
+from placer.errors import InputError, PlacerError, ProfileError, SourceLocation
+
+if TYPE_CHECKING:
+    from placer.budget import CheckReport, ProfileInput
+
+SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def _shown(path: Path) -> str:
+    """A path as reports, globs and annotations use it: relative to the working directory when inside it."""
+    from placer.budget import normalize_path
+
+    if path.is_absolute() and path.is_relative_to(Path.cwd()):
+        path = path.relative_to(Path.cwd())
+    return normalize_path(path.as_posix())
+
+
+def expand_profiles(args: list[str], exclude: list[str]) -> list[tuple[str, str | None]]:
+    """(path, problem) per profile: files as given, YAML files directly in directories, glob matches."""
+    import glob
+
+    from placer.budget import glob_matches
+
+    found: dict[str, str | None] = {}
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            files = [f for f in path.iterdir() if f.suffix.lower() in (".yaml", ".yml") and f.is_file()]
+            problem = "no .yaml or .yml files in this directory"
+        elif any(ch in arg for ch in "*?[") and not path.exists():
+            files = [Path(f) for f in glob.glob(arg, recursive=True) if Path(f).is_file()]
+            problem = "no file matches this pattern"
+        else:
+            files, problem = [path], ""
+        if not files:
+            found.setdefault(arg, problem)
+        for f in files:
+            found.setdefault(_shown(f), None)
+    kept = {p: why for p, why in found.items() if not any(glob_matches(x, p) for x in exclude)}
+    return sorted(kept.items())
+
+
+def _read(entries: list[tuple[str, str | None]]) -> list[ProfileInput]:
+    from placer.budget import ProfileInput
+    from placer.profile import read_profile
+
+    items = []
+    for path, problem in entries:
+        if problem:
+            items.append(ProfileInput(path, error=ProfileError(problem, location=SourceLocation(path))))
+            continue
+        try:
+            items.append(ProfileInput(path, document=read_profile(path)))
+        except ProfileError as exc:
+            items.append(ProfileInput(path, error=exc))
+    return items
+
+
+def _append_summary(report: CheckReport) -> None:
+    """Append the Markdown to the job summary: read what is there, add, write atomically."""
+    from placer.atomic import write_atomic
+    from placer.render.markdown import markdown
+
+    target = Path(os.environ[SUMMARY_ENV])
+    existing = target.read_text(encoding="utf-8") if target.exists() else ""
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    write_atomic(target, existing + ("\n" if existing else "") + markdown(report))
+
+
+def _diagnostics(report: CheckReport, github: bool) -> None:
+    for r in report.profiles:
+        if r.status in ("invalid", "unavailable", "error"):
+            print(f"placer: error: {r.error}", file=sys.stderr)
+            for detail in r.details:
+                print(f"  {detail}", file=sys.stderr)
+        elif r.gate == "warn":
+            for reason in r.reasons:
+                print(f"placer: warning: {r.file}: {reason} (--warn-only: not failing)", file=sys.stderr)
+    if github:
+        from placer.render.annotations import check_annotations
+
+        for line in check_annotations(report):
+            print(line, file=sys.stderr)
+
+
+def _render(report: CheckReport, output_format: Format, output: Path | None) -> None:
+    from placer.atomic import write_atomic
+
+    if output_format is Format.json:
+        from placer.render.json_out import to_json
+
+        text = to_json(report)
+    elif output_format is Format.markdown:
+        from placer.render.markdown import markdown
+
+        text = markdown(report)
+    elif output is None:
+        from placer.render.markdown import print_check
+
+        print_check(report)
+        return
+    else:
+        from placer.render.markdown import check_text
+
+        text = check_text(report)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+        print(f"placer: wrote the {output_format.value} report to {output}", file=sys.stderr)
+
+
+def check(
+    profiles: Annotated[
+        list[str],
+        typer.Argument(help="Profiles: files, directories (their *.yaml, *.yml) or quoted globs.", show_default=False),
+    ],
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="Budget policy (YAML): rules of {match: GLOB, max_usd | max_monthly_usd}, first match wins."),
+    ] = None,
+    max_usd: Annotated[
+        float | None, typer.Option(help="Budget per run for training profiles (USD); beats policy and profile.")
+    ] = None,
+    max_monthly_usd: Annotated[
+        float | None,
+        typer.Option(help="Budget per month for inference and apple-build profiles (USD); beats policy and profile."),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="An earlier `placer check --format json` report or `placer plan --format json` to diff."),
+    ] = None,
+    max_increase_pct: Annotated[
+        float | None, typer.Option(min=0, help="Fail when a profile costs more than this % over the baseline.")
+    ] = None,
+    max_increase_usd: Annotated[
+        float | None, typer.Option(min=0, help="Fail when a profile costs more than this many USD over the baseline.")
+    ] = None,
+    warn_only: Annotated[
+        bool, typer.Option("--warn-only", help="Over budget or threshold: warn on stderr and exit 0.")
+    ] = False,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Skip profiles matching this glob; repeatable.", show_default=False)
+    ] = None,
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
+    ] = None,
+    catalog: Annotated[
+        list[Path] | None,
+        typer.Option(help="Catalog snapshot (.json) or user catalogs (.yaml, .csv); repeatable.", show_default=False),
+    ] = None,
+    plugins: Annotated[
+        str | None, typer.Option(help="Provider plugins: comma-separated names, 'all' or 'none' ($PLACER_PLUGINS).")
+    ] = None,
+    max_age_days: Annotated[
+        int | None, typer.Option(min=0, help="Warn when prices are older than this (default 45).")
+    ] = None,
+    show_traceback: Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")] = False,
+) -> None:
+    """Gate profiles on their budgets (and a baseline): exit 5 when one is over, with the reasons."""
+    from placer.budget import CheckOptions, FlagBudgets, Thresholds, check_profiles, read_baseline, read_policy
+    from placer.cli.sources import effective_catalog
+    from placer.errors import UsageError
+    from placer.planner import PlanOptions
+
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    with errors_to_exit_codes(want_traceback(show_traceback), []):
+        try:
+            thresholds = Thresholds(max_increase_pct, max_increase_usd)
+            if thresholds.any and baseline is None:
+                raise UsageError("--max-increase-pct and --max-increase-usd compare with a baseline: add --baseline")
+            options = CheckOptions(
+                flags=FlagBudgets(max_usd, max_monthly_usd),
+                policy=read_policy(policy) if policy else None,
+                baseline=read_baseline(baseline) if baseline else None,
+                thresholds=thresholds,
+                warn_only=warn_only,
+            )
+            items = _read(expand_profiles(profiles, exclude or []))
+            assembled, sources, warnings = effective_catalog(catalog, plugins, max_age_days)
+            for warning in warnings:
+                print(f"placer: warning: {warning}", file=sys.stderr)
+            options = dataclasses.replace(options, plan_options=PlanOptions(sources=sources))
+            report = check_profiles(items, assembled, options)
+        except PlacerError as exc:
+            if github:
+                from placer.render.annotations import error_annotation
+
+                where = exc.location if isinstance(exc, InputError) else None
+                file, line = (where.file, where.line) if where is not None else (None, None)
+                print(error_annotation(exc.message, file, line), file=sys.stderr)
+            raise
+        _render(report, output_format, output)
+        _diagnostics(report, github)
+        if os.environ.get(SUMMARY_ENV):
+            _append_summary(report)
+    raise typer.Exit(report.exit_code)
