@@ -89,6 +89,12 @@ class UsageError(PlacerError):
     exit_code = ExitCode.USAGE
 
 
+class OutputError(PlacerError):
+    """A file placer was asked to write cannot be written (a directory, no such folder, no permission): exit 2."""
+
+    exit_code = ExitCode.USAGE
+
+
 class NoFeasiblePlacement(PlacerError):
     """Every offer was rejected (exit 4); the plan itself says why."""
 

@@ -19,7 +19,10 @@ from placer.numbers import parse_human_number, parse_plain_number
 from placer.yamldoc import YamlDocument, describe, parse_yaml, read_text, validation_error
 
 # Sizes of models and data take suffixes (70B, 2T); quantities in a unit (minutes, GB, req/s) do not.
-Size = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0)]
+# Far beyond any real run, well inside float range: bigger is a typo, and would overflow the arithmetic.
+Parameters = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1e15)]
+Tokens = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1e17)]
+Flops = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1e32)]
 PositiveNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0)]
 NonNegativeNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(ge=0)]
 Count = Annotated[int, BeforeValidator(parse_plain_number), Field(ge=1)]
@@ -35,8 +38,8 @@ class ModelSpec(_Strict):
     """The model being trained or served. Architecture fields refine the KV-cache estimate when given."""
 
     name: str | None = None
-    parameters: Size
-    active_parameters: Size | None = None
+    parameters: Parameters
+    active_parameters: Parameters | None = None
     precision: Precision = "bf16"
     layers: Count | None = None
     kv_heads: Count | None = None
@@ -55,8 +58,8 @@ class ModelSpec(_Strict):
 
 
 class TrainingSpec(_Strict):
-    tokens: Size | None = None
-    flops: Size | None = None
+    tokens: Tokens | None = None
+    flops: Flops | None = None
     mfu: Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0, le=1)] | None = None
     checkpoint_interval_minutes: PositiveNumber = 30.0
     restart_minutes: NonNegativeNumber = 10.0

@@ -142,13 +142,18 @@ def _pool_offer(layer: _Layer, pool: PoolSpec, i: int) -> GpuOffer:
         )
     else:
         rate = pool.usd_per_accelerator_hour
-        price = Price(
-            usd=_tidy(rate * pool.per_instance),
-            source=source,
-            as_of=as_of,
-            basis=pool.basis,
-            original=f"USD {rate:g}/accelerator-hour × {pool.per_instance} per instance ({user.name})",
-        )
+        try:
+            price = Price(
+                usd=_tidy(rate * pool.per_instance),
+                source=source,
+                as_of=as_of,
+                basis=pool.basis,
+                original=f"USD {rate:g}/accelerator-hour × {pool.per_instance} per instance ({user.name})",
+            )
+        except ValidationError as exc:
+            why = str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
+            path = ("pools", i, "usd_per_accelerator_hour")
+            raise layer.fail(f"{why} (per instance of {pool.per_instance})", path) from None
     notes = pool.notes or (
         f"private pool from {user.name}: {pool.accelerators:,} accelerators = {instances:,} instances "
         f"of {pool.per_instance}"

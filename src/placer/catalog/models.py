@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -42,6 +43,12 @@ class _Frozen(BaseModel):
 def _check_as_of(value: str) -> str:
     if not _AS_OF.match(value):
         raise ValueError("as_of must be YYYY, YYYY-MM, YYYY-MM-DD or 'unknown'")
+    if value != "unknown":
+        parts = [int(p) for p in value.split("-")]
+        try:
+            date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+        except ValueError:
+            raise ValueError(f"as_of {value!r} is not a real date") from None
     return value
 
 

@@ -34,12 +34,13 @@ def refresh(
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")] = False,
 ) -> None:
     """Fetch live list prices into the cache (AWS Pricing API, Azure Retail Prices, Lambda, plugins)."""
+    from placer.cli.sources import plugin_choice
     from placer.providers.refresh import RefreshContext, refresh_providers
-    from placer.providers.registry import load_plugins, wanted_plugins
+    from placer.providers.registry import load_plugins
     from placer.render.progress import fetch_progress, wants_progress
 
     with errors_to_exit_codes(want_traceback(show_traceback), []):
-        registry = load_plugins(wanted_plugins(plugins), lambda m: print(f"placer: warning: {m}", file=sys.stderr))
+        registry = load_plugins(plugin_choice(plugins), lambda m: print(f"placer: warning: {m}", file=sys.stderr))
         with fetch_progress(wants_progress()) as progress:
             ctx = RefreshContext(
                 timeout_s=timeout, max_retries=retries, endpoints=_endpoints(endpoint), progress=progress

@@ -20,20 +20,26 @@ def catalog_files(flags: list[Path] | None, config: Config) -> list[Path]:
     return [*config.catalogs, *env, *(flags or [])]
 
 
+def plugin_choice(flag: str | None, config: Config | None = None) -> set[str] | None:
+    """Which plugins load: --plugins, else $PLACER_PLUGINS, else the config file's ``plugins:``, else all."""
+    from placer.providers.registry import ENV as PLUGINS_ENV
+    from placer.providers.registry import wanted_plugins
+
+    if flag is None and os.environ.get(PLUGINS_ENV) is None:
+        flag = (config or load_config()).plugins
+    return wanted_plugins(flag)
+
+
 def effective_catalog(
     flags: list[Path] | None, plugins: str | None, max_age: int | None
 ) -> tuple[Catalog, tuple[SourceRef, ...], tuple[str, ...]]:
     from placer.catalog.assemble import assemble_catalog, freshness_warnings, max_age_days
-    from placer.providers.registry import ENV as PLUGINS_ENV
-    from placer.providers.registry import wanted_plugins
 
     def warn(message: str) -> None:
         print(f"placer: warning: {message}", file=sys.stderr)
 
     config = load_config()
-    if plugins is None and os.environ.get(PLUGINS_ENV) is None:
-        plugins = config.plugins
-    assembled = assemble_catalog(catalog_files(flags, config), plugins=wanted_plugins(plugins), warn=warn)
+    assembled = assemble_catalog(catalog_files(flags, config), plugins=plugin_choice(plugins, config), warn=warn)
     today = datetime.now(timezone.utc).date()
     limit = max_age if max_age is not None else config.max_price_age_days
     stale = freshness_warnings(assembled.sources, today, max_age_days(limit))

@@ -107,6 +107,8 @@ def wall_hours(instances: int, acc: Accelerator, job: TrainingJob) -> tuple[floa
 
 def estimate(acc: Accelerator, job: TrainingJob) -> TrainingEstimate:
     need_gb = BYTES_PER_PARAM_ADAM * job.parameters / 1e9
+    if not (math.isfinite(need_gb) and math.isfinite(job.flops)):
+        raise Infeasible("the job's size overflows the estimate", "capacity")
     min_accels = max(1, math.ceil(need_gb / (acc.memory_gb * MEMORY_HEADROOM)))
     min_instances = math.ceil(min_accels / acc.per_instance)
     cap = job.max_count // acc.per_instance

@@ -159,12 +159,12 @@ def _select(registry: Registry, names: list[str] | None) -> list[Provider]:
     for name in dict.fromkeys(names):
         provider = registry.get(name)
         if provider is None:
-            known = [p.name for p in refreshable] or registry.names
+            known = [p.name for p in refreshable]
             guess = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
             hint = f"did you mean {guess[0]!r}? " if guess else ""
             raise UsageError(
                 f"unknown price provider {name!r}",
-                hint=f"{hint}providers with a live refresh: {', '.join(known) or 'none'}",
+                hint=f"{hint}providers with a live refresh: {', '.join(known) or 'none loaded (see --plugins)'}",
             )
         if provider.refresh is None:
             raise UsageError(f"provider {name!r} has no live price refresh")

@@ -91,7 +91,12 @@ def load_plugins(
 ) -> Registry:
     """Load every entry point of the group (or ``only`` those); a failing plugin warns, never crashes."""
     registry = Registry()
-    for ep in sorted(eps if eps is not None else entry_points(group=GROUP), key=lambda e: e.name):
+    found = sorted(eps if eps is not None else entry_points(group=GROUP), key=lambda e: e.name)
+    missing = sorted((only or set()) - {ep.name for ep in found})
+    if missing and warn is not None:
+        installed = ", ".join(ep.name for ep in found) or "none"
+        warn(f"no installed provider plugin named {', '.join(map(repr, missing))} (installed: {installed})")
+    for ep in found:
         if only is not None and ep.name not in only:
             continue
         package = ep.dist.name if ep.dist is not None else ep.value.split(":")[0]
