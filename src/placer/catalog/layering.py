@@ -252,7 +252,12 @@ def _discounted(layer: _Layer, offer: AnyOffer, fraction: float) -> AnyOffer:
         note = f"{old.basis} USD {old.usd:g}/{_unit(offer, key)} less {fraction * 100:g} % ({name})"
         if old.original:
             note += f"; {old.original}"
-        return old.model_copy(update={"usd": _tidy(old.usd * (1 - fraction)), "original": note})
+        cheaper = {**old.model_dump(), "usd": _tidy(old.usd * (1 - fraction)), "original": note}
+        try:
+            return Price.model_validate(cheaper)  # re-validated: a discount must not make a price implausible
+        except ValidationError as exc:
+            why = str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
+            raise layer.fail(f"discount on {offer.id}: {why}", ("discounts", offer.provider)) from None
 
     if isinstance(offer, GpuOffer):
         return offer.model_copy(update={"prices": {k: cut(k, p) for k, p in offer.prices.items()}})
