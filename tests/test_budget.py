@@ -119,7 +119,12 @@ def test_precedence_command_line_beats_policy_beats_profile():
     path = "profiles/train-a.yaml"
 
     from_flag = resolve_budget("training", path, 7.0, flags, policy)
-    assert (from_flag.max_usd, from_flag.period, from_flag.source, from_flag.origin) == (123.0, "run", "flag", "--max-usd")
+    assert (from_flag.max_usd, from_flag.period, from_flag.source, from_flag.origin) == (
+        123.0,
+        "run",
+        "flag",
+        "--max-usd",
+    )
 
     from_policy = resolve_budget("training", path, 7.0, FlagBudgets(max_monthly_usd=45.0), policy)
     assert from_policy is not None
@@ -206,11 +211,23 @@ def test_policy_first_match_wins_and_numbers_parse():
 @pytest.mark.parametrize(
     ("text", "message", "hint"),
     [
-        ("rules:\n  - match: a.yaml\n    max_usdd: 5\n", "budget-policy.yaml:3:5: rules[0].max_usdd: unknown key 'max_usdd'", "did you mean 'max_usd'?"),
-        ("rule:\n  - match: a.yaml\n", "budget-policy.yaml:1:1: rule: unknown key 'rule' (and 1 more problem)", "did you mean 'rules'?"),
+        (
+            "rules:\n  - match: a.yaml\n    max_usdd: 5\n",
+            "budget-policy.yaml:3:5: rules[0].max_usdd: unknown key 'max_usdd'",
+            "did you mean 'max_usd'?",
+        ),
+        (
+            "rule:\n  - match: a.yaml\n",
+            "budget-policy.yaml:1:1: rule: unknown key 'rule' (and 1 more problem)",
+            "did you mean 'rules'?",
+        ),
         ("rules:\n  - match: a.yaml\n", "budget-policy.yaml:2:5: rules[0]: a rule needs max_usd", None),
-        ("rules: []\n", "budget-policy.yaml:1:8: rules: list should have at least 1 item", None),
-        ("rules:\n  - match: a.yaml\n    max_usd: -3\n", "budget-policy.yaml:3:14: rules[0].max_usd: must be greater than 0", None),
+        ("rules: []\n", "budget-policy.yaml:1:8: rules: List should have at least 1 item", None),
+        (
+            "rules:\n  - match: a.yaml\n    max_usd: -3\n",
+            "budget-policy.yaml:3:14: rules[0].max_usd: must be greater than 0",
+            None,
+        ),
         ("- a\n", "budget-policy.yaml:1:1: expected a mapping with a 'rules:' list", None),
     ],
 )  # fmt: skip
@@ -242,7 +259,7 @@ def test_thresholds_say_which_and_by_how_much():
     diff = compare(summary(total=1000.0), summary(total=1150.0))
     both = threshold_breaches(diff, Thresholds(max_increase_pct=10, max_increase_usd=100), "run")
     assert both == [
-        "cost up 15.0% vs baseline ($1,000 → $1,150 per run), over --max-increase-pct 10 by 5.0 points",
+        "cost up 15% vs baseline ($1,000 → $1,150 per run), over --max-increase-pct 10 by 5.0 points",
         "cost up $150.00 vs baseline ($1,000 → $1,150 per run), over --max-increase-usd 100 by $50.00",
     ]
     assert threshold_breaches(diff, Thresholds(max_increase_pct=15, max_increase_usd=150), "run") == []
@@ -283,7 +300,10 @@ def test_baseline_accepts_a_plan_a_list_of_plans_and_a_check_report(mini_catalog
     report = check_profiles([ProfileInput("profiles/train-a.yaml", doc)], mini_catalog, CheckOptions())
     again = parse_baseline(to_json(report), "check.json")
     assert again.entries[0].file == "profiles/train-a.yaml"
-    assert again.entries[0].chosen == report.profiles[0].chosen
+    assert again.entries[0].chosen is not None
+    assert report.profiles[0].chosen is not None
+    assert again.entries[0].chosen.offer == report.profiles[0].chosen.offer
+    assert again.entries[0].chosen.cost.total_usd == pytest.approx(report.profiles[0].chosen.cost.total_usd, abs=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -291,7 +311,10 @@ def test_baseline_accepts_a_plan_a_list_of_plans_and_a_check_report(mini_catalog
     [
         ("{\n  oops\n}", "check.json:2: not valid JSON: Expecting property name enclosed in double quotes"),
         ('{"hello": 1}', "check.json: not a placer plan or check report (workload: Field required)"),
-        ('{"profiles": [{"chosen": {"offer": 1}}]}', "check.json: not a placer plan or check report (profiles.0.chosen.offer"),
+        (
+            '{"profiles": [{"chosen": {"offer": 1}}]}',
+            "check.json: not a placer plan or check report (profiles.0.chosen.offer",
+        ),
     ],
 )  # fmt: skip
 def test_a_bad_baseline_is_invalid_input(text: str, message: str):
@@ -320,10 +343,8 @@ def test_verdict_agrees_with_totals_and_the_plan(mini_catalog: Catalog):
         assert (result.exit_code == 5) is (budget.status == "over")
         # the same verdict as `placer plan` on the profile with that budget written in
         assert item.document is not None
-        limit = budget.limit_usd
-        written = item.document.profile.model_copy(update={"budget": {"max_usd": limit}})
-        plan = make_plan(profile_from(to_yaml_with_budget(item.document.yaml.text, limit)), mini_catalog)
-        assert written.budget is not None
+        assert budget.limit_usd is not None
+        plan = make_plan(profile_from(to_yaml_with_budget(item.document.yaml.text, budget.limit_usd)), mini_catalog)
         assert plan.budget.status == budget.status
         assert plan.chosen is not None
         assert plan.chosen.offer == chosen.offer
@@ -356,7 +377,7 @@ def test_a_bad_profile_fails_alone_and_the_worst_code_wins(mini_catalog: Catalog
         "ok.yaml": ("within", 0),
     }
     bad = report.profiles[1]
-    assert bad.error == "bad-name.yaml:5:37: resources.accelerators[0]: unknown accelerator 'H2OO'"
+    assert bad.error == "bad-name.yaml:5:38: resources.accelerators[0]: unknown accelerator 'H2OO'"
     assert bad.line == 5
     assert report.exit_code == 3
     assert report.totals.invalid == 2
@@ -377,30 +398,36 @@ def test_warn_only_turns_over_budget_and_thresholds_into_warnings(mini_catalog: 
 def test_baseline_in_a_check_new_missing_and_threshold(mini_catalog: Catalog):
     items = _inputs(**{"train.yaml": TRAIN, "svc.yaml": SERVICE})
     first = check_profiles(items, mini_catalog, CheckOptions())
-    train_before = first.profiles[1].chosen
+    train_before = first.profiles[0].chosen
     assert train_before is not None
     bigger = TRAIN.replace("tokens: 20B", "tokens: 25B")  # 25 % more compute, same placement
     baseline = parse_baseline(to_json(first), "base.json")
     baseline = Baseline(
-        baseline.file, (*baseline.entries[1:], BaselineEntry(file="gone.yaml", name="gone", kind="training"))
+        baseline.file, (baseline.entries[0], BaselineEntry(file="gone.yaml", name="gone", kind="training"))
     )
     options = CheckOptions(baseline=baseline, thresholds=Thresholds(max_increase_pct=10))
     report = check_profiles(_inputs(**{"train.yaml": bigger, "new.yaml": SERVICE}), mini_catalog, options)
-    new, train = report.profiles
+    train, new = report.profiles
     assert new.baseline is not None
     assert new.baseline.found is False
     assert new.exit_code == 0
     assert train.baseline is not None
     assert train.chosen is not None
-    assert train.baseline.delta_usd == pytest.approx(train.chosen.cost.total_usd - train_before.cost.total_usd, abs=1e-3)
+    assert train.baseline.delta_usd == pytest.approx(
+        train.chosen.cost.total_usd - train_before.cost.total_usd, abs=1e-3
+    )
     assert train.baseline.delta_pct == pytest.approx(25.0, abs=0.01)
     assert train.baseline.changes == []
     assert train.exit_code == 5
-    assert train.reasons[0].startswith("cost up 25.0% vs baseline ($294.09 → $367.61 per run), over --max-increase-pct 10 by 15.0 points")
+    assert train.reasons[0].startswith(
+        "cost up 25% vs baseline ($294.09 → $367.61 per run), over --max-increase-pct 10 by 15.0 points"
+    )
     assert [(m.file, m.name) for m in report.missing] == [("gone.yaml", "gone")]
     assert report.totals.baseline_cost_usd is not None
     assert report.totals.delta_usd is not None
-    assert report.totals.delta_usd.run == pytest.approx(report.totals.cost_usd.run - report.totals.baseline_cost_usd.run)
+    assert report.totals.delta_usd.run == pytest.approx(
+        report.totals.cost_usd.run - report.totals.baseline_cost_usd.run
+    )
 
 
 def test_report_json_is_stable(mini_catalog: Catalog):
@@ -424,3 +451,22 @@ def test_workflow_command_escaping():
         == "::error file=p%2C q%3Ar.yaml,line=3,title=placer budget::over by 12%25%0Awhy"
     )
     assert workflow_command("notice", "hi") == "::notice::hi"
+
+
+# --- the people's renderings --------------------------------------------------------------------------------
+
+
+def test_terminal_and_markdown_renderings_share_the_verdicts(mini_catalog: Catalog):
+    from placer.render.markdown import check_text, markdown
+
+    items = _inputs(**{"a|b.yaml": TRAIN, "svc.yaml": SERVICE})
+    report = check_profiles(items, mini_catalog, CheckOptions(flags=FlagBudgets(max_usd=100.0), warn_only=True))
+    text = check_text(report)
+    assert text.startswith("placer budget check: passed with warnings (exit 0)")
+    assert "over by $194.09 (+194%), warning only" in text
+    assert "Why a|b.yaml (warning only):" in text
+    md = markdown(report)
+    assert "| small-train (`a|b.yaml`) |" not in md  # a pipe would split the cell
+    assert "| small-train (`a\\|b.yaml`) | training |" in md
+    assert "$100.00 / run (--max-usd)" in md
+    assert "no budget" not in md

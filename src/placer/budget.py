@@ -230,7 +230,8 @@ def resolve_budget(
         limit = rule.limit(period)
         if limit is None:
             raise PolicyError(
-                f"rule {i + 1} (match {rule.match!r}) matches {path}, a {kind} profile budgeted per {period}, "
+                f"rule {i + 1} (match {rule.match!r}) matches {path}, {'an' if kind[0] in 'aeiou' else 'a'} {kind} "
+                f"profile budgeted per {period}, "
                 f"but sets only {POLICY_KEY_FOR['month' if period == 'run' else 'run']}",
                 location=policy.yaml.locate(("rules", i, "match")),
                 hint=f"add {POLICY_KEY_FOR[period]}: to this rule, or put a rule for {path} before it",

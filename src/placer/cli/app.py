@@ -6,6 +6,7 @@ import typer
 
 from placer import __version__
 from placer.cli.catalog import app as catalog_app
+from placer.cli.check import check
 from placer.cli.plan import plan
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("plan")(plan)
+app.command("check")(check)
 app.add_typer(catalog_app, name="catalog")
 
 

@@ -84,15 +84,19 @@ def _read(entries: list[tuple[str, str | None]]) -> list[ProfileInput]:
 
 
 def _append_summary(report: CheckReport) -> None:
-    """Append the Markdown to the job summary: read what is there, add, write atomically."""
+    """Append the Markdown to the job summary: read what is there, add, write atomically. A summary that
+    cannot be written is a warning, never a change to the gate's verdict."""
     from placer.atomic import write_atomic
     from placer.render.markdown import markdown
 
     target = Path(os.environ[SUMMARY_ENV])
-    existing = target.read_text(encoding="utf-8") if target.exists() else ""
-    if existing and not existing.endswith("\n"):
-        existing += "\n"
-    write_atomic(target, existing + ("\n" if existing else "") + markdown(report))
+    try:
+        existing = target.read_text(encoding="utf-8") if target.exists() else ""
+        if existing and not existing.endswith("\n"):
+            existing += "\n"
+        write_atomic(target, existing + ("\n" if existing else "") + markdown(report))
+    except (OSError, UnicodeDecodeError, PlacerError) as exc:
+        print(f"placer: warning: cannot append to ${SUMMARY_ENV} ({target}): {exc}", file=sys.stderr)
 
 
 def _diagnostics(report: CheckReport, github: bool) -> None:
@@ -112,6 +116,7 @@ def _diagnostics(report: CheckReport, github: bool) -> None:
 
 
 def _render(report: CheckReport, output_format: Format, output: Path | None) -> None:
+    """The report on stdout, or written atomically to ``output``."""
     from placer.atomic import write_atomic
 
     if output_format is Format.json:
@@ -135,7 +140,6 @@ def _render(report: CheckReport, output_format: Format, output: Path | None) -> 
         typer.echo(text, nl=False)
     else:
         write_atomic(output, text)
-        print(f"placer: wrote the {output_format.value} report to {output}", file=sys.stderr)
 
 
 def check(
@@ -223,4 +227,6 @@ def check(
         _diagnostics(report, github)
         if os.environ.get(SUMMARY_ENV):
             _append_summary(report)
+        if output is not None:
+            print(f"placer: wrote the {output_format.value} report to {output}", file=sys.stderr)
     raise typer.Exit(report.exit_code)

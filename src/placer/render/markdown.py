@@ -53,7 +53,7 @@ def _status(r: ProfileResult) -> str:
     else:
         text = "no budget (passes)"
     if r.status != "over" and r.reasons:
-        text += "; increase over threshold"
+        text += "; increase past threshold"
     if r.gate == "warn":
         text += ", warning only"
     return text
@@ -143,11 +143,12 @@ def totals_line(report: CheckReport) -> str:
     return "Total: " + ("; ".join(parts) or usd(0)) + "."
 
 
-def missing_lines(report: CheckReport) -> list[str]:
+def missing_lines(report: CheckReport, code: bool = False) -> list[str]:
     out = []
     for m in report.missing:
         cost = f", {usd(m.total_usd)} / {m.period}" if m.total_usd is not None and m.period else ""
-        out.append(f"{m.name or '?'} ({m.file or 'no file recorded'}){cost}")
+        file = (_code(m.file) if code else m.file) if m.file else "no file recorded"
+        out.append(f"{_cell(m.name) if code and m.name else m.name or '?'} ({file}){cost}")
     return out
 
 
@@ -164,6 +165,8 @@ def _cell(text: str) -> str:
 
 
 def _code(text: str) -> str:
+    """A path as code; in a table, a ``|`` needs its backslash even inside backticks (GitHub Markdown)."""
+    text = text.replace("|", "\\|").replace("\n", " ")
     return f"`{text}`" if "`" not in text else text
 
 
@@ -186,9 +189,9 @@ def markdown(report: CheckReport) -> str:
         cells += [_cell(row.delta)] if row.delta is not None else []
         out.append("| " + " | ".join(cells) + " |")
     out += ["", totals_line(report)]
-    gone = missing_lines(report)
+    gone = missing_lines(report, code=True)
     if gone:
-        out += ["", "In the baseline but not checked now:", "", *(f"- {_cell(g)}" for g in gone)]
+        out += ["", "In the baseline but not checked now:", "", *(f"- {g}" for g in gone)]
     failing = why(report)
     if failing:
         out += ["", "### Why"]
