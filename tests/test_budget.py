@@ -113,7 +113,7 @@ def test_worst_exit_code_order_is_3_6_4_5_0():
 # --- where the budget comes from ----------------------------------------------------------------------------
 
 
-def test_precedence_command_line_beats_policy_beats_profile():
+def test_precedence_command_line_then_the_stricter_of_policy_and_profile():
     policy = parse_policy(POLICY, "budget-policy.yaml")
     flags = FlagBudgets(max_usd=123.0, max_monthly_usd=45.0)
     path = "profiles/train-a.yaml"
@@ -126,10 +126,15 @@ def test_precedence_command_line_beats_policy_beats_profile():
         "--max-usd",
     )
 
-    from_policy = resolve_budget("training", path, 7.0, FlagBudgets(max_monthly_usd=45.0), policy)
+    from_policy = resolve_budget("training", path, 9e6, FlagBudgets(max_monthly_usd=45.0), policy)
     assert from_policy is not None
-    assert (from_policy.max_usd, from_policy.source) == (5e6, "policy")
+    assert (from_policy.max_usd, from_policy.source) == (5e6, "policy")  # stricter than the profile's 9e6
     assert from_policy.origin == "budget-policy.yaml rule 1 (profiles/train-*.yaml)"
+
+    stricter = resolve_budget("training", path, 7.0, FlagBudgets(max_monthly_usd=45.0), policy)
+    assert stricter is not None  # a catch-all policy never loosens a budget the team set
+    assert (stricter.max_usd, stricter.source) == (7.0, "profile")
+    assert stricter.origin == "the profile (budget.max_usd, stricter than the policy)"
 
     from_profile = resolve_budget("training", "elsewhere/train-a.yaml", 7.0, FlagBudgets(), policy)
     assert from_profile is not None
@@ -288,13 +293,15 @@ def test_baseline_accepts_a_plan_a_list_of_plans_and_a_check_report(mini_catalog
     assert [(e.file, e.name, e.kind) for e in one.entries] == [("./profiles/train-a.yaml", "small-train", "training")]
     assert one.entries[0].chosen is not None
     assert one.entries[0].chosen.cost.total_usd == pytest.approx(plan.chosen.cost.total_usd, abs=1e-4)
-    assert one.match("profiles/train-a.yaml", None) == 0  # same file, however it was spelled
-    assert one.match("renamed.yaml", "small-train") == 0  # else the same workload name
-    assert one.match("renamed.yaml", "other") is None
+    assert one.assign([("profiles/train-a.yaml", None)]) == [0]  # same file, however it was spelled
+    assert one.assign([("renamed.yaml", "small-train")]) == [0]  # else the same workload name
+    assert one.assign([("renamed.yaml", "other")]) == [None]
+    # a copy of a profile under a new file is new, not a change of the original
+    assert one.assign([("profiles/train-a.yaml", "small-train"), ("copy.yaml", "small-train")]) == [0, None]
 
     listed = parse_baseline("[" + to_json(plan) + "," + to_json(plan) + "]", "plans.json")
     assert len(listed.entries) == 2
-    assert listed.match("renamed.yaml", "small-train") is None  # two with that name: ambiguous
+    assert listed.assign([("renamed.yaml", "small-train")]) == [None]  # two with that name: ambiguous
 
     doc = parse_profile(TRAIN, "profiles/train-a.yaml")
     report = check_profiles([ProfileInput("profiles/train-a.yaml", doc)], mini_catalog, CheckOptions())

@@ -190,18 +190,18 @@ def test_flags_and_policy_precedence_and_usage_errors(repo: Path):
     (repo / "policy.yaml").write_text(
         "rules:\n  - match: profiles/train*.yaml\n    max_usd: 5e6\n  - match: '*.yaml'\n    max_monthly_usd: 100\n"
     )
-    # policy over profile: the training runs fit 5e6; the monthly rule makes ios and the service over;
-    # --max-monthly-usd over the policy: 10,000 a month fits them again
+    # the stricter of policy (5e6) and profile: both training profiles keep their own, smaller budgets
+    # (train-over.yaml's $1,000 is over); --max-monthly-usd beats the policy: 10,000 a month fits the others
     done = gate(repo, "profiles/", "--policy", "policy.yaml", "--max-monthly-usd", "10000", "--format", "json")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 5, done.stderr
     sources = {
         p["file"]: (p["budget"]["limit_usd"], p["budget"]["origin"]) for p in json.loads(done.stdout)["profiles"]
     }
     assert sources == {
         "profiles/chat-service.yaml": (10000.0, "--max-monthly-usd"),
         "profiles/ios.yaml": (10000.0, "--max-monthly-usd"),
-        "profiles/train-over.yaml": (5e6, "policy.yaml rule 1 (profiles/train*.yaml)"),
-        "profiles/train.yaml": (5e6, "policy.yaml rule 1 (profiles/train*.yaml)"),
+        "profiles/train-over.yaml": (1000.0, "the profile (budget.max_usd, stricter than the policy)"),
+        "profiles/train.yaml": (100000.0, "the profile (budget.max_usd, stricter than the policy)"),
     }
     wrong = gate(repo, "profiles/chat-service.yaml", "--max-usd", "500")
     assert wrong.returncode == 2

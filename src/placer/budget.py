@@ -190,8 +190,8 @@ class FlagBudgets:
     def check(self, kinds: Iterable[str]) -> None:
         """Each flag applies to the profiles of its period; one that applies to none of them is a usage error."""
         for name, value in (("max_usd", self.max_usd), ("max_monthly_usd", self.max_monthly_usd)):
-            if value is not None and value <= 0:
-                raise UsageError(f"--{name.replace('_', '-')} must be greater than 0, got {value:g}")
+            if value is not None and (not math.isfinite(value) or value <= 0):
+                raise UsageError(f"--{name.replace('_', '-')} must be a finite number greater than 0, got {value:g}")
         periods = {period_for(k) for k in kinds}
         if not periods:
             return
@@ -219,7 +219,8 @@ class BudgetLimit:
 def resolve_budget(
     kind: str, path: str, profile_max_usd: float | None, flags: FlagBudgets, policy: PolicyDocument | None
 ) -> BudgetLimit | None:
-    """Command line > policy (first matching rule) > profile; None when no budget applies."""
+    """Command line first; else the stricter of the policy (its first matching rule) and the profile's own
+    budget, so a catch-all policy rule can never loosen a budget a team set; None when no budget applies."""
     period = period_for(kind)
     flag = flags.limit(period)
     if flag is not None:
@@ -236,6 +237,10 @@ def resolve_budget(
                 location=policy.yaml.locate(("rules", i, "match")),
                 hint=f"add {POLICY_KEY_FOR[period]}: to this rule, or put a rule for {path} before it",
             )
+        if profile_max_usd is not None and profile_max_usd < limit:
+            return BudgetLimit(
+                profile_max_usd, period, "profile", "the profile (budget.max_usd, stricter than the policy)"
+            )
         return BudgetLimit(limit, period, "policy", f"{policy.path} rule {i + 1} ({rule.match})")
     if profile_max_usd is not None:
         return BudgetLimit(profile_max_usd, period, "profile", "the profile (budget.max_usd)")
@@ -248,11 +253,11 @@ def resolve_budget(
 class _Lenient(BaseModel):
     """Report models: what placer writes, and what it reads back from a baseline (ignoring other keys)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
 
 class CostSummary(_Lenient):
-    total_usd: float
+    total_usd: float = Field(ge=0)
     period: Period
 
 
@@ -295,14 +300,20 @@ class Baseline:
     file: str
     entries: tuple[BaselineEntry, ...]
 
-    def match(self, path: str, name: str | None) -> int | None:
-        """The entry for a profile: same file, else the one entry with the same workload name."""
-        norm = normalize_path(path)
-        for i, e in enumerate(self.entries):
-            if e.file is not None and normalize_path(e.file) == norm:
-                return i
-        named = [i for i, e in enumerate(self.entries) if name is not None and e.name == name]
-        return named[0] if len(named) == 1 else None
+    def assign(self, profiles: Sequence[tuple[str, str | None]]) -> list[int | None]:
+        """The baseline entry of each (path, workload name): same file first; then, among entries no file
+        claimed, the one entry with the same name. A copy of a profile under a new file is new, not a change."""
+        by_file = {normalize_path(e.file): i for i, e in enumerate(self.entries) if e.file is not None}
+        out: list[int | None] = [by_file.get(normalize_path(path)) for path, _ in profiles]
+        claimed = {i for i in out if i is not None}
+        for k, (_, name) in enumerate(profiles):
+            if out[k] is not None or name is None:
+                continue
+            named = [i for i, e in enumerate(self.entries) if e.name == name and i not in claimed]
+            if len(named) == 1:
+                out[k] = named[0]
+                claimed.add(named[0])
+        return out
 
 
 def parse_baseline(text: str, filename: str = "<baseline>") -> Baseline:
@@ -399,6 +410,8 @@ def threshold_breaches(diff: BaselineResult, thresholds: Thresholds, period: str
     moved = f"({usd(diff.total_usd)} → {usd(after)} per {period})"
     out = []
     limit_pct, limit_usd = thresholds.max_increase_pct, thresholds.max_increase_usd
+    if limit_pct is not None and diff.delta_pct is None and diff.total_usd == 0:
+        out.append(f"cost up from nothing vs baseline {moved}: any increase is over --max-increase-pct {limit_pct:g}")
     if limit_pct is not None and diff.delta_pct is not None and diff.delta_pct > limit_pct:
         out.append(
             f"cost up {pct(diff.delta_pct)} vs baseline {moved}, over --max-increase-pct {limit_pct:g} "
@@ -629,11 +642,12 @@ def evaluate(
     )
 
 
-def _check_one(item: ProfileInput, catalog: Catalog, options: CheckOptions) -> tuple[ProfileResult, int | None]:
+def _check_one(
+    item: ProfileInput, catalog: Catalog, options: CheckOptions, index: int | None
+) -> tuple[ProfileResult, int | None]:
     doc = item.document
     profile = doc.profile if doc else None
     baseline = options.baseline
-    index = baseline.match(item.path, profile.name if profile else None) if baseline else None
     entry = baseline.entries[index] if baseline is not None and index is not None else None
     if doc is None or profile is None:
         failed = BaselineResult(found=index is not None) if baseline else None
@@ -664,11 +678,15 @@ def _period_totals(pairs: Iterable[tuple[str | None, float | None]]) -> PeriodTo
 
 def check_profiles(items: Sequence[ProfileInput], catalog: Catalog, options: CheckOptions) -> CheckReport:
     """Plan every profile against its budget (a bad profile fails alone; the others are still checked)."""
+    if not items:
+        raise UsageError("nothing to check: no profiles were given, or --exclude left none")
     options.flags.check(item.document.profile.kind for item in items if item.document is not None)
     results: list[ProfileResult] = []
     matched: set[int] = set()
-    for item in items:
-        result, index = _check_one(item, catalog, options)
+    names = [(item.path, item.document.profile.name if item.document else None) for item in items]
+    indexes = options.baseline.assign(names) if options.baseline else [None] * len(items)
+    for item, assigned in zip(items, indexes, strict=True):
+        result, index = _check_one(item, catalog, options, assigned)
         results.append(result)
         if index is not None:
             matched.add(index)

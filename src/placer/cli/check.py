@@ -84,17 +84,16 @@ def _read(entries: list[tuple[str, str | None]]) -> list[ProfileInput]:
 
 
 def _append_summary(report: CheckReport) -> None:
-    """Append the Markdown to the job summary: read what is there, add, write atomically. A summary that
-    cannot be written is a warning, never a change to the gate's verdict."""
-    from placer.atomic import write_atomic
+    """Append the Markdown to the job summary in place, as the runner expects: the file keeps its owner and
+    mode, other steps' summaries stay, and no folder is created. One write call, so a kill leaves at most a
+    shorter summary, never a rewritten one. Failing to write is a warning, never a change to the verdict."""
     from placer.render.markdown import markdown
 
     target = Path(os.environ[SUMMARY_ENV])
     try:
-        existing = target.read_text(encoding="utf-8") if target.exists() else ""
-        if existing and not existing.endswith("\n"):
-            existing += "\n"
-        write_atomic(target, existing + ("\n" if existing else "") + markdown(report))
+        text = "\n" + markdown(report) if target.exists() and target.stat().st_size else markdown(report)
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(text)
     except (OSError, UnicodeDecodeError, PlacerError) as exc:
         print(f"placer: warning: cannot append to ${SUMMARY_ENV} ({target}): {exc}", file=sys.stderr)
 
