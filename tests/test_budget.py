@@ -7,31 +7,31 @@ import json
 import pytest
 from tests.conftest import profile_from
 
-from placer.budget import (
+from placer.baseline import (
     Baseline,
     BaselineEntry,
-    BaselineError,
-    CheckOptions,
-    FlagBudgets,
     PlacementSummary,
-    PolicyError,
-    ProfileInput,
     Thresholds,
-    check_profiles,
     compare,
-    glob_matches,
     parse_baseline,
+    placement_changes,
+    threshold_breaches,
+)
+from placer.budget import (
+    BaselineError,
+    FlagBudgets,
+    PolicyError,
+    glob_matches,
     parse_policy,
     pct,
-    placement_changes,
     resolve_budget,
     signed_pct,
-    threshold_breaches,
     usd,
     worst_exit,
 )
 from placer.catalog.models import Catalog
 from placer.errors import ExitCode, ProfileError, SourceLocation, UsageError
+from placer.gate import CheckOptions, ProfileInput, check_profiles
 from placer.planner import make_plan
 from placer.profile import parse_profile
 from placer.render.annotations import escape_data, escape_property, workflow_command

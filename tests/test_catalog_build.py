@@ -77,8 +77,12 @@ def test_every_price_has_provenance(catalog: Catalog) -> None:
 
 def test_meta_and_muse_prices_are_assumptions(catalog: Catalog) -> None:
     meta = [(i, p) for i, p in all_prices(catalog) if i.startswith("meta/")]
-    assert {i for i, _ in meta} >= {"meta/us-east/h100-pool", "meta/us-east/b200-pool", "meta/us-west/mtia-v2-pool",
-                                    "meta/muse-spark"}
+    assert {i for i, _ in meta} >= {
+        "meta/us-east/h100-pool",
+        "meta/us-east/b200-pool",
+        "meta/us-west/mtia-v2-pool",
+        "meta/muse-spark",
+    }
     for offer_id, p in meta:
         assert p.is_assumption, offer_id
         assert p.assumption, offer_id
@@ -154,8 +158,28 @@ def test_mac_coverage(catalog: Catalog) -> None:
 
 
 def test_required_hardware_keys(catalog: Catalog) -> None:
-    expected = {"H100", "H100-PCIe", "H200", "B200", "GB200", "A100-80GB", "A100-80GB-PCIe", "A100-40GB", "L40S",
-                "L4", "MI300X", "MTIA-v2", "M1", "M2", "M2-Pro", "M1-Ultra", "M4", "M4-Pro", "M4-Max", "M1-VM-3CPU"}
+    expected = {
+        "H100",
+        "H100-PCIe",
+        "H200",
+        "B200",
+        "GB200",
+        "A100-80GB",
+        "A100-80GB-PCIe",
+        "A100-40GB",
+        "L40S",
+        "L4",
+        "MI300X",
+        "MTIA-v2",
+        "M1",
+        "M2",
+        "M2-Pro",
+        "M1-Ultra",
+        "M4",
+        "M4-Pro",
+        "M4-Max",
+        "M1-VM-3CPU",
+    }
     assert expected <= set(catalog.hardware)
     assert catalog.hardware["MTIA-v2"].trains_llms is False
     assert catalog.hardware["H100"].peak_tflops["bf16"] == catalog.hardware["H100"].peak_tflops["fp16"]

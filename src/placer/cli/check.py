@@ -22,7 +22,7 @@ from placer.cli.handler import errors_to_exit_codes, want_traceback
 from placer.errors import InputError, PlacerError, ProfileError, SourceLocation
 
 if TYPE_CHECKING:
-    from placer.budget import CheckReport, ProfileInput
+    from placer.gate import CheckReport, ProfileInput
 
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
@@ -68,7 +68,7 @@ def expand_profiles(args: list[str], exclude: list[str]) -> list[tuple[str, str 
 
 
 def _read(entries: list[tuple[str, str | None]]) -> list[ProfileInput]:
-    from placer.budget import ProfileInput
+    from placer.gate import ProfileInput
     from placer.profile import read_profile
 
     items = []
@@ -190,9 +190,11 @@ def check(
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")] = False,
 ) -> None:
     """Gate profiles on their budgets (and a baseline): exit 5 when one is over, with the reasons."""
-    from placer.budget import CheckOptions, FlagBudgets, Thresholds, check_profiles, read_baseline, read_policy
+    from placer.baseline import Thresholds, read_baseline
+    from placer.budget import FlagBudgets, read_policy
     from placer.cli.sources import effective_catalog
     from placer.errors import UsageError
+    from placer.gate import CheckOptions, check_profiles
     from placer.planner import PlanOptions
 
     github = os.environ.get("GITHUB_ACTIONS") == "true"

@@ -9,7 +9,7 @@ must stay valid JSON or Markdown when it is redirected to a file.
 
 from __future__ import annotations
 
-from placer.budget import CheckReport, ProfileResult
+from placer.gate import CheckReport, ProfileResult
 
 TITLE_BUDGET = "placer budget"
 TITLE_CHECK = "placer check"

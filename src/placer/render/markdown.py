@@ -14,7 +14,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from placer.budget import CheckReport, PlacementSummary, ProfileResult, signed_pct, signed_usd, usd
+from placer.baseline import PlacementSummary
+from placer.budget import signed_pct, signed_usd, usd
+from placer.gate import CheckReport, ProfileResult
 from placer.render.table import PIPE_WIDTH
 
 
