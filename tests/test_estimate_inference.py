@@ -1,5 +1,7 @@
 """Inference estimates: the bandwidth-bound decode model against a measured figure, and sizing rules."""
 
+import math
+
 import pytest
 
 from placer.estimate.inference import (
@@ -8,8 +10,10 @@ from placer.estimate.inference import (
     Load,
     ModelShape,
     approx_layers,
+    decode_step_seconds,
     estimate,
     estimate_api,
+    prefill_seconds,
 )
 
 LLAMA_8B = ModelShape(8e9, 8e9, "bf16", layers=32, kv_heads=8, head_dim=128)
@@ -49,7 +53,8 @@ def test_single_stream_decode_matches_measured_75_tok_s():
     # By hand: step = (16e9 + 1 × 1088 × 131072) / (1.555e12 × 0.77) = 13.48 ms → 74.18 tok/s,
     # stretched by the replica's prefill share: 0.01 req/s × (2 × 8e9 × 1024 / (312e12 × 0.5) = 0.105 s)
     step = (16e9 + 1088 * 131_072) / (1.555e12 * 0.77)
-    prefill = 2 * 8e9 * 1024 / (312e12 * 0.5)
+    prefill = prefill_seconds(LLAMA_8B, A100_40GB, 1, 1024)  # 2·N·n plus causal attention, at 50 % of peak
+    assert prefill == pytest.approx((2 * 8e9 * 1024 + 2 * 32 * (8e9 / (12 * 32)) ** 0.5 * 1024**2) / (312e12 * 0.5))
     assert 1 / step == pytest.approx(74.18, abs=0.01)
     assert est.tokens_per_s_per_stream == pytest.approx((1 - 0.01 * prefill) / step, rel=1e-9)
     assert abs(est.tokens_per_s_per_stream / 75 - 1) < 0.05
@@ -113,3 +118,35 @@ def test_api_cost_by_hand():
 def test_api_over_slo_is_rejected():
     with pytest.raises(Infeasible):
         estimate_api(load(p95_slo_ms=1000), 1, 1, ttft_ms=500, tokens_per_s=60)
+
+
+# Measured: Qwen3-8B, bf16, vLLM 0.30 on one H100 at "max users meeting the SLO" (TTFT p99 2 s, ITL median 50 ms),
+# silybench rows in ../shared/data/reference/inference_throughput.csv (2026-09-24): (input, output) -> output tok/s.
+SILYBENCH_H100_BF16 = {(128, 128): 14539.5, (1024, 128): 3017.7, (128, 1024): 13322.0, (2048, 2048): 2814.7,
+                       (8192, 512): 501.6}  # fmt: skip
+QWEN3_8B = ModelShape(8.19e9, 8.19e9, "bf16", layers=36, kv_heads=8, head_dim=128)
+H100 = Hardware(peak_tflops=989, mem_bw_tbps=3.35, memory_gb=80, per_instance=1, usd_per_instance_hour=1.0)
+
+
+def model_throughput_at_itl(inp: int, out: int, itl_s: float = 0.05, ttft_p99_s: float = 2.0) -> float:
+    """The most output tok/s one H100 sustains in the model under the benchmark's SLO: each stream's ITL ≤ itl_s,
+    and TTFT p99 ≤ ttft_p99_s with prompts queueing for the compute as an M/M/1 queue."""
+    prefill = prefill_seconds(QWEN3_8B, H100, 1, inp)
+    fits = int((0.9 * 80e9 - QWEN3_8B.weight_bytes) // ((inp + out) * QWEN3_8B.kv_bytes_per_token))
+    best = 0.0
+    for batch in range(1, fits + 1):
+        step = decode_step_seconds(QWEN3_8B, H100, 1, batch, inp + out / 2)
+        rate = 1 / (prefill + out * step / batch)  # requests/s a saturated replica completes
+        share = rate * prefill
+        if share >= 1:
+            continue
+        wait_p99 = max(0.0, math.log(share / 0.01)) * prefill / (1 - share) if share > 0.01 else 0.0
+        if step / (1 - share) <= itl_s and prefill + wait_p99 <= ttft_p99_s:
+            best = max(best, rate * out)
+    return best
+
+
+@pytest.mark.parametrize(("shape", "measured"), list(SILYBENCH_H100_BF16.items()))
+def test_serving_model_tracks_measured_h100_throughput(shape: tuple[int, int], measured: float):
+    # A first-order model: within ±35 % of every measured scenario, from short chats to 8k-token prompts.
+    assert model_throughput_at_itl(*shape) == pytest.approx(measured, rel=0.35)

@@ -2,8 +2,8 @@
 
 For a replica of ``tp`` accelerators (tensor parallel inside one instance) serving B streams at once:
 
-    decode step  = max((weights + B·ctx·kv_bytes) / (tp·BW·eff_bw), 2·N_active·B / (tp·peak·eff_compute))
-    TTFT         = 2·N_active·input_tokens / (tp·peak·eff_prefill)
+    decode step  = max((weights + B·ctx·kv_bytes) / (tp·BW·eff_bw), B·(2·N_active + 4·L·d·ctx) / (tp·peak·eff_compute))
+    TTFT         = (2·N_active·input_tokens + 2·L·d·input_tokens²) / (tp·peak·eff_prefill)
     service time = TTFT + output_tokens · decode step
 
 Replicas × B request slots form an M/M/c queue at the peak request rate; the cheapest (tp, B, replicas)
@@ -61,6 +61,19 @@ class ModelShape:
     @property
     def layer_count(self) -> int:
         return self.layers or approx_layers(self.parameters)
+
+    @property
+    def attention_width(self) -> float:
+        """Query width d (heads × head_dim), from N ≈ 12·L·d² when the profile gives no architecture."""
+        return math.sqrt(self.parameters / (12 * self.layer_count))
+
+    def attention_flops(self, prompt_tokens: int) -> float:
+        """Causal self-attention over a prompt (QKᵀ and AV): 2·L·d·n², beyond the 2·N per-token matmuls."""
+        return 2 * self.layer_count * self.attention_width * prompt_tokens**2
+
+    def attention_flops_per_token(self, context_tokens: float) -> float:
+        """One decode step's attention over the context so far: 4·L·d·context."""
+        return 4 * self.layer_count * self.attention_width * context_tokens
 
     @property
     def kv_is_approximate(self) -> bool:
@@ -162,6 +175,26 @@ def _size_replicas(
     return None
 
 
+def prefill_seconds(model: ModelShape, hw: Hardware, tp: int, prompt_tokens: int) -> float:
+    """Compute-bound prefill of one prompt on a tensor-parallel group: the time to first token."""
+    flops = 2 * model.active_parameters * prompt_tokens + model.attention_flops(prompt_tokens)
+    return flops / (tp * hw.peak_tflops * 1e12 * EFF_PREFILL)
+
+
+def decode_step_seconds(model: ModelShape, hw: Hardware, tp: int, batch: int, mean_context: float) -> float:
+    """One decode step for ``batch`` streams: bandwidth-bound (weights + KV reads) or compute-bound, plus the
+    tensor-parallel all-reduces."""
+    memory = (model.weight_bytes + batch * mean_context * model.kv_bytes_per_token) / (
+        tp * hw.mem_bw_tbps * 1e12 * EFF_BANDWIDTH
+    )
+    compute = (
+        batch
+        * (2 * model.active_parameters + model.attention_flops_per_token(mean_context))
+        / (tp * hw.peak_tflops * 1e12 * EFF_COMPUTE)
+    )
+    return max(memory, compute) + (2 * model.layer_count * TP_ALLREDUCE_S if tp > 1 else 0.0)
+
+
 def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
     context = load.input_tokens + load.output_tokens
     mean_ctx = load.input_tokens + load.output_tokens / 2
@@ -177,15 +210,10 @@ def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
         if max_batch < 1:
             continue
         fits = True
-        bw = tp * hw.mem_bw_tbps * 1e12 * EFF_BANDWIDTH
-        flops = tp * hw.peak_tflops * 1e12
-        prefill_s = 2 * model.active_parameters * load.input_tokens / (flops * EFF_PREFILL)
+        prefill_s = prefill_seconds(model, hw, tp, load.input_tokens)
         batches = sorted({min(max_batch, 2**i) for i in range(0, 12)})
         for batch in batches:
-            step = max(
-                (model.weight_bytes + batch * mean_ctx * kv) / bw,
-                2 * model.active_parameters * batch / (flops * EFF_COMPUTE),
-            ) + (2 * model.layer_count * TP_ALLREDUCE_S if tp > 1 else 0.0)
+            step = decode_step_seconds(model, hw, tp, batch, mean_ctx)
             fastest_p95 = min(fastest_p95, load.rtt_p95_ms + (prefill_s + load.output_tokens * step) * 1000)
             floor = _replica_floor(load, prefill_s, step, batch)
             if floor is None:
