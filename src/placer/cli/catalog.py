@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from placer.cli.handler import errors_to_exit_codes, want_traceback
+from placer.cli.options import CatalogOption, PluginsOption, TracebackOption
 
 app = typer.Typer(
     name="catalog",
@@ -37,19 +38,6 @@ class PricingChoice(str, enum.Enum):
 
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-CatalogOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--catalog",
-        help="Catalog file, repeatable: a .json replaces the embedded catalog; .yaml/.yml/.csv user catalogs "
-        "layer on top, in order.",
-        show_default=False,
-    ),
-]
-TracebackOption = Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")]
-PluginsOption = Annotated[
-    str | None, typer.Option(help="Provider plugins: comma-separated names, 'all' or 'none' ($PLACER_PLUGINS).")
-]
 
 
 @app.command("list")

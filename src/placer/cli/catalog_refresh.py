@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from placer.cli.handler import errors_to_exit_codes, want_traceback
+from placer.cli.options import PluginsOption, TracebackOption
 from placer.errors import ExitCode, UsageError
 
 
@@ -30,8 +31,8 @@ def refresh(
     ] = None,
     timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per request.")] = 20.0,
     retries: Annotated[int, typer.Option(min=0, max=10, help="Retries per request (backing off).")] = 4,
-    plugins: Annotated[str | None, typer.Option(help="Provider plugins: names, 'all' or 'none'.")] = None,
-    show_traceback: Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")] = False,
+    plugins: PluginsOption = None,
+    show_traceback: TracebackOption = False,
 ) -> None:
     """Fetch live list prices into the cache (AWS Pricing API, Azure Retail Prices, Lambda, plugins)."""
     from placer.cli.sources import plugin_choice

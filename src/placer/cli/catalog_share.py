@@ -9,23 +9,18 @@ from typing import Annotated
 import typer
 
 from placer.cli.handler import errors_to_exit_codes, want_traceback
+from placer.cli.options import CatalogOption, PluginsOption, TracebackOption
 
-CatalogFlag = Annotated[
-    list[Path] | None,
-    typer.Option("--catalog", help="Snapshot (.json) or user catalogs (.yaml/.csv) to build on; repeatable."),
-]
-PluginsFlag = Annotated[str | None, typer.Option(help="Provider plugins: names, 'all' or 'none' ($PLACER_PLUGINS).")]
 EndpointFlag = Annotated[
     str | None, typer.Option(help="S3 endpoint URL (default: AWS, or $AWS_ENDPOINT_URL_S3).", show_default=False)
 ]
-TracebackFlag = Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")]
 
 
 def snapshot(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the snapshot (JSON).")],
-    catalog: CatalogFlag = None,
-    plugins: PluginsFlag = None,
-    show_traceback: TracebackFlag = False,
+    catalog: CatalogOption = None,
+    plugins: PluginsOption = None,
+    show_traceback: TracebackOption = False,
 ) -> None:
     """Write the effective catalog (embedded + plugins + live prices + your catalogs) as one pinned JSON file."""
     from placer.atomic import write_atomic
@@ -42,7 +37,7 @@ def push(
     snapshot_file: Annotated[Path, typer.Argument(help="A catalog snapshot (JSON) to upload.", show_default=False)],
     url: Annotated[str, typer.Argument(help="s3://BUCKET/KEY", show_default=False)],
     endpoint_url: EndpointFlag = None,
-    show_traceback: TracebackFlag = False,
+    show_traceback: TracebackOption = False,
 ) -> None:
     """Upload a catalog snapshot to S3 so a team or CI plans on the same prices."""
     from placer.catalog import s3
@@ -57,7 +52,7 @@ def pull(
     url: Annotated[str, typer.Argument(help="s3://BUCKET/KEY", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the snapshot.")],
     endpoint_url: EndpointFlag = None,
-    show_traceback: TracebackFlag = False,
+    show_traceback: TracebackOption = False,
 ) -> None:
     """Download a pinned catalog snapshot from S3 (validated before it replaces the local file)."""
     from placer.catalog import s3

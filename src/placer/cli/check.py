@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from placer.cli.handler import errors_to_exit_codes, want_traceback
+from placer.cli.options import CatalogOption, MaxAgeOption, PluginsOption, TracebackOption
 from placer.errors import InputError, PlacerError, ProfileError, SourceLocation
 
 if TYPE_CHECKING:
@@ -177,17 +178,10 @@ def check(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
     ] = None,
-    catalog: Annotated[
-        list[Path] | None,
-        typer.Option(help="Catalog snapshot (.json) or user catalogs (.yaml, .csv); repeatable.", show_default=False),
-    ] = None,
-    plugins: Annotated[
-        str | None, typer.Option(help="Provider plugins: comma-separated names, 'all' or 'none' ($PLACER_PLUGINS).")
-    ] = None,
-    max_age_days: Annotated[
-        int | None, typer.Option(min=0, help="Warn when prices are older than this (default 45).")
-    ] = None,
-    show_traceback: Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")] = False,
+    catalog: CatalogOption = None,
+    plugins: PluginsOption = None,
+    max_age_days: MaxAgeOption = None,
+    show_traceback: TracebackOption = False,
 ) -> None:
     """Gate profiles on their budgets (and a baseline): exit 5 when one is over, with the reasons."""
     from placer.baseline import Thresholds, read_baseline

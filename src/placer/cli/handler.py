@@ -7,11 +7,14 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 
 from placer.errors import ExitCode, InputError, PlacerError
-from placer.profile import ProfileDocument
+
+if TYPE_CHECKING:  # placer.profile pulls in pydantic: only the commands that read profiles pay for it
+    from placer.profile import ProfileDocument
 
 
 def relocate(error: PlacerError, doc: ProfileDocument | None) -> PlacerError:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from placer.cli.handler import errors_to_exit_codes, want_traceback
+from placer.cli.options import CatalogOption, MaxAgeOption, PluginsOption, TracebackOption
 from placer.errors import ExitCode
-from placer.profile import ProfileDocument
+
+if TYPE_CHECKING:
+    from placer.profile import ProfileDocument
 
 
 class Format(str, enum.Enum):
@@ -31,25 +34,10 @@ def plan(
         ObjectiveChoice | None, typer.Option(help="Override the profile's objective.", show_default=False)
     ] = None,
     alternatives: Annotated[int, typer.Option(min=0, max=100, help="Ranked alternatives to show.")] = 5,
-    catalog: Annotated[
-        list[Path] | None,
-        typer.Option(
-            help="A catalog snapshot (.json) to use instead of the embedded one, or a user catalog (.yaml, .csv) "
-            "to layer on top; repeatable. Also $PLACER_CATALOG (os.pathsep-separated).",
-            show_default=False,
-        ),
-    ] = None,
-    plugins: Annotated[
-        str | None,
-        typer.Option(help="Provider plugins to load: comma-separated names, 'all' or 'none' ($PLACER_PLUGINS)."),
-    ] = None,
-    max_age_days: Annotated[
-        int | None,
-        typer.Option(
-            min=0, help="Warn when a price source is older than this (default 90, $PLACER_MAX_PRICE_AGE_DAYS)."
-        ),
-    ] = None,
-    show_traceback: Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")] = False,
+    catalog: CatalogOption = None,
+    plugins: PluginsOption = None,
+    max_age_days: MaxAgeOption = None,
+    show_traceback: TracebackOption = False,
 ) -> None:
     """Plan where a workload should run: the chosen offer, ranked alternatives and every rejection."""
     from placer.cli.sources import effective_catalog
