@@ -24,8 +24,8 @@ from placer.catalog.user import (
     PoolSpec,
     UserCatalog,
     _did_you_mean,
-    _tidy,
 )
+from placer.catalog.user_fields import _tidy
 from placer.errors import CatalogError
 
 # --- applying --------------------------------------------------------------------------------------

@@ -45,11 +45,8 @@ How a user catalog is applied (:func:`apply_user_catalog`), in this order:
 from __future__ import annotations
 
 import difflib
-import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Protocol, get_args
@@ -64,6 +61,17 @@ from placer.catalog.models import (
     Price,
     PricingModel,
 )
+from placer.catalog.user_fields import (
+    AsOf,
+    Count,
+    Discount,
+    PoolUsd,
+    Text,
+    Usd,
+    _bare_region,
+    _marginal_cost,
+    _plain,
+)
 from placer.errors import CatalogError, SourceLocation
 from placer.yamldoc import YamlDocument, describe, parse_yaml, read_text, validation_error
 
@@ -72,7 +80,6 @@ Path_ = tuple[str | int, ...]
 USER_SUFFIXES = (".yaml", ".yml", ".csv")
 OVERRIDE_BASIS = "user"  # basis of a price an override sets (unless it names its own)
 POOL_BASIS = "internal"  # basis of a priced private pool
-_AS_OF = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|unknown)$")
 _OFFER_MODELS: dict[str, type[GpuOffer] | type[MacOffer] | type[ApiOffer]] = {
     "gpu": GpuOffer,
     "mac": MacOffer,
@@ -86,109 +93,6 @@ class Locator(Protocol):
     """Turns a path inside a user catalog (``("pools", 0, "region")``) into a file position."""
 
     def __call__(self, path: Sequence[str | int], /, *, key: bool = False) -> SourceLocation: ...
-
-
-# --- values ----------------------------------------------------------------------------------------
-
-
-def _number(value: object) -> float:
-    if isinstance(value, bool) or value is None or not isinstance(value, int | float | str):
-        raise ValueError(f"expected a number, got {describe(value)}")
-    try:
-        return float(value.strip().replace("_", "")) if isinstance(value, str) else float(value)
-    except (ValueError, OverflowError):
-        raise ValueError(f"expected a number, got {value!r}") from None
-
-
-def _usd(value: object) -> float:
-    if value is None or value == "":
-        raise ValueError("missing price: must be a number greater than zero")
-    number = _number(value)
-    if not math.isfinite(number):
-        raise ValueError(f"price must be a finite number greater than zero, got {value}")
-    if number <= 0:
-        raise ValueError(f"price must be greater than zero, got {value}")
-    return number
-
-
-def _pool_usd(value: object) -> float:
-    try:
-        return _usd(value)
-    except ValueError as exc:
-        raise ValueError(f"{exc} (a pool with no marginal cost says `marginal_cost: zero`)") from None
-
-
-def _marginal_cost(value: object) -> object:
-    if value == 0 and not isinstance(value, bool):
-        return "zero"
-    if value != "zero":
-        shown = repr(value) if isinstance(value, str) else describe(value)
-        raise ValueError(f"marginal_cost must be 'zero' (a priced pool gives usd_per_accelerator_hour), got {shown}")
-    return value
-
-
-def _discount(value: object) -> float:
-    text = value.strip() if isinstance(value, str) else None
-    percent = text is not None and text.endswith("%")
-    try:
-        number = _number(text[:-1] if percent and text else value)
-    except ValueError:
-        raise ValueError(
-            f"a discount is a percentage such as '28%' or a fraction such as 0.28, got {value!r}"
-        ) from None
-    fraction = number / 100 if percent else number
-    if not percent and 1 < number < 100:
-        raise ValueError(f"a discount written as a number is a fraction below 1; for a percentage write '{number:g}%'")
-    if not (math.isfinite(fraction) and 0 <= fraction < 1):
-        raise ValueError(f"discount must be at least 0 % and below 100 %, got {value}")
-    return fraction
-
-
-def _as_of(value: object) -> object:
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):  # YAML reads 2026-11-01 as a date
-        return value.isoformat()
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str) and not _AS_OF.match(value):
-        raise ValueError(f"as_of must be YYYY, YYYY-MM, YYYY-MM-DD or 'unknown', got {value!r}")
-    return value
-
-
-def _bare_region(value: object) -> object:
-    if isinstance(value, str) and "/" in value:
-        raise ValueError(
-            "a pool's region is the bare name, without its provider (the provider comes from `provider:`), "
-            f"got {value!r}"
-        )
-    return value
-
-
-def _plain(value: Any) -> Any:
-    """YAML dates as the text they were written as, everywhere inside an offer object."""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):  # as_of: 2026 is a number to YAML
-        return {k: str(v) if k == "as_of" and isinstance(v, int) else _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _tidy(usd: float) -> float:
-    """Drop float noise (55.04 × 0.72 = 39.628800000000005) without ever rounding a price to zero."""
-    return float(f"{usd:.12g}")
-
-
-Usd = Annotated[float, BeforeValidator(_usd)]
-PoolUsd = Annotated[float, BeforeValidator(_pool_usd)]
-Discount = Annotated[float, BeforeValidator(_discount)]
-AsOf = Annotated[str, BeforeValidator(_as_of)]
-Count = Annotated[int, Field(ge=1)]
-Text = Annotated[str, Field(min_length=1)]
 
 
 def _prices(offer: AnyOffer) -> list[Price]:

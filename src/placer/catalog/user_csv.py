@@ -14,12 +14,11 @@ from placer.catalog.models import (
 from placer.catalog.user import (
     UserCatalog,
     UserCatalogSpec,
-    _as_of,
     _check_file,
     _did_you_mean,
-    _usd,
     _validate_offer,
 )
+from placer.catalog.user_fields import _as_of, _usd
 from placer.errors import CatalogError, SourceLocation
 
 # --- CSV -------------------------------------------------------------------------------------------
