@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.budget_profiles import SERVICE
+from tests.budget_profiles import UNDER as TRAIN
 from tests.conftest import profile_from
 
 from placer.baseline import (
@@ -37,21 +39,6 @@ from placer.profile import parse_profile
 from placer.render.annotations import escape_data, escape_property, workflow_command
 from placer.render.json_out import to_json
 
-TRAIN = """kind: training
-name: small-train
-model: {parameters: 1B}
-training: {tokens: 20B}
-resources: {count: 8}
-constraints: {exclude_providers: [meta]}
-budget:
-  max_usd: 100000
-"""
-SERVICE = """kind: inference
-name: small-service
-model: {parameters: 8B}
-inference: {requests_per_second: 2, input_tokens: 500, output_tokens: 200}
-budget: {max_usd: 1000}
-"""
 POLICY = """rules:
   - match: "profiles/train-*.yaml"
     max_usd: 5e6

@@ -10,37 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.budget_profiles import NO_BUDGET, OVER, SERVICE, UNDER
 from tests.conftest import MINI_CATALOG, run_placer
 from tests.test_render import check_golden
 
-UNDER = """kind: training
-name: small-train
-model: {parameters: 1B}
-training: {tokens: 20B}
-resources: {count: 8}
-constraints: {exclude_providers: [meta]}
-budget:
-  max_usd: 100000
-"""
-OVER = """kind: training
-name: big-train
-model: {parameters: 8B}
-training: {tokens: 50B}
-resources: {count: 8}
-constraints: {exclude_providers: [meta]}
-budget:
-  max_usd: 1000
-"""
-SERVICE = """kind: inference
-name: small-service
-model: {parameters: 8B}
-inference: {requests_per_second: 2, input_tokens: 500, output_tokens: 200}
-budget: {max_usd: 1000}
-"""
-NO_BUDGET = """kind: apple-build
-name: small-ios
-build: {jobs_per_day: 20, minutes_per_job: 10}
-"""
 OVER_ANNOTATION = (
     "::error file=profiles/train-over.yaml,line=8,title=placer budget::over budget by $4,882 (+488%25): $5,882 per "
     "run against $1,000 set by the profile (budget.max_usd)%0Athe chosen runpod/us/h100-sxm-secure-x8 (on-demand) "

@@ -58,7 +58,8 @@ def test_training_rejects_apis_macs_and_other_accelerators_with_reasons(mini_cat
     assert reasons["lambda/us-east-1/gpu_8x_h100_sxm5"].code == "accelerator"
     # every offer is either placed or rejected, never silently dropped
     placed = {p.offer for p in [plan.chosen, *plan.alternatives] if p}
-    assert len(plan.rejected) + len(placed) <= len(mini_catalog.offers)
+    assert len(plan.rejected) + plan.catalog.offers_feasible == len(mini_catalog.offers)
+    assert len({r.offer for r in plan.rejected}) == len(plan.rejected)  # each offer rejected once
     assert {r.offer for r in plan.rejected}.isdisjoint(placed)
 
 
