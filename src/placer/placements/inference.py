@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from placer.catalog.models import ApiOffer, GpuOffer
+from placer.catalog.models import ApiOffer, GpuOffer, HardwareSpec
 from placer.estimate import inference
 from placer.placements.common import (
     Context,
@@ -24,7 +24,7 @@ def model_key(name: str) -> str:
     return re.sub(r"[\s_]+", "-", name.strip().lower())
 
 
-def _load(profile: InferenceProfile, rtt50: float, rtt95: float) -> inference.Load:
+def load(profile: InferenceProfile, rtt50: float, rtt95: float) -> inference.Load:
     spec = profile.inference
     return inference.Load(
         input_tokens=spec.input_tokens,
@@ -46,15 +46,21 @@ def _rtt_note(measured: bool) -> str:
     )
 
 
-def score_gpu(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> list[Placement]:
+def gpu_figures(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> tuple[HardwareSpec, float, float]:
+    """The accelerator's spec, bandwidth and serving peak; Rejected when self-hosting is off or figures are missing."""
     if not profile.inference.self_hosted:
         raise Rejected("self-hosting is turned off (inference.self_hosted: false)", "serving")
     hw = ctx.index.catalog.hardware[offer.accelerator]
     if hw.mem_bw_tbps is None or "bf16" not in hw.peak_tflops:
         raise Rejected(f"no bandwidth or BF16 peak for {hw.name} in the hardware table", "hardware")
+    bf16 = hw.peak_tflops["bf16"]
+    peak = hw.peak_tflops.get("fp8", bf16) if profile.model.precision == "fp8" else bf16
+    return hw, hw.mem_bw_tbps, peak
+
+
+def model_shape(profile: InferenceProfile) -> inference.ModelShape:
     m = profile.model
-    peak = hw.peak_tflops.get("fp8", hw.peak_tflops["bf16"]) if m.precision == "fp8" else hw.peak_tflops["bf16"]
-    shape = inference.ModelShape(
+    return inference.ModelShape(
         parameters=m.parameters,
         active_parameters=m.compute_parameters,
         precision=m.precision,
@@ -62,20 +68,30 @@ def score_gpu(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> list[
         kv_heads=m.kv_heads,
         head_dim=m.head_dim,
     )
+
+
+def hardware(offer: GpuOffer, bandwidth: float, peak: float, price: float) -> inference.Hardware:
+    return inference.Hardware(
+        peak_tflops=peak,
+        mem_bw_tbps=bandwidth,
+        memory_gb=offer.accelerator_memory_gb,
+        per_instance=offer.accelerators_per_instance,
+        usd_per_instance_hour=price,
+    )
+
+
+def score_gpu(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> list[Placement]:
+    hw, bandwidth, peak = gpu_figures(offer, profile, ctx)
+    m = profile.model
+    shape = model_shape(profile)
     rtt50, rtt95, measured = user_rtt(ctx, offer)
     placements: list[Placement] = []
     failure: inference.Infeasible | None = None
     for pricing in pricing_options(offer, profile.constraints):
         price = offer.prices[pricing]
-        hardware = inference.Hardware(
-            peak_tflops=peak,
-            mem_bw_tbps=hw.mem_bw_tbps,
-            memory_gb=offer.accelerator_memory_gb,
-            per_instance=offer.accelerators_per_instance,
-            usd_per_instance_hour=price.usd,
-        )
+        figures = hardware(offer, bandwidth, peak, price.usd)
         try:
-            est = inference.estimate(shape, _load(profile, rtt50, rtt95), hardware)
+            est = inference.estimate(shape, load(profile, rtt50, rtt95), figures)
         except inference.Infeasible as exc:
             failure = failure or exc
             continue
@@ -140,7 +156,7 @@ def score_api(offer: ApiOffer, profile: InferenceProfile, ctx: Context) -> list[
     rtt50, rtt95, measured = user_rtt(ctx, offer)
     try:
         est = inference.estimate_api(
-            _load(profile, rtt50, rtt95),
+            load(profile, rtt50, rtt95),
             offer.input_usd_per_mtok.usd,
             offer.output_usd_per_mtok.usd,
             offer.ttft_ms,

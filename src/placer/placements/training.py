@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from placer.catalog.models import GpuOffer
+from placer.catalog.models import GpuOffer, HardwareSpec
 from placer.estimate import training
+from placer.estimate.egress import Egress
 from placer.placements.common import (
     Context,
     Rejected,
@@ -21,7 +22,8 @@ from placer.profile import TrainingProfile
 DEFAULT_SPOT_INTERRUPTIONS = 0.10  # per instance-month where the reference data has no figure (assumption)
 
 
-def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Placement]:
+def figures(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> tuple[HardwareSpec, float, float]:
+    """The accelerator's spec, dense peak and MFU at the profile's precision; Rejected when it cannot train."""
     hw = ctx.index.catalog.hardware[offer.accelerator]
     if not hw.trains_llms:
         raise Rejected(f"{hw.name} is not used for LLM training ({hw.notes or 'inference part'})", "hardware")
@@ -32,7 +34,11 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
     mfu = profile.training.mfu or hw.mfu.get(precision)
     if mfu is None:
         raise Rejected(f"no default {precision} MFU for {hw.name} (set training.mfu)", "precision")
-    job = training.TrainingJob(
+    return hw, peak, mfu
+
+
+def job(profile: TrainingProfile, moved: Egress | None) -> training.TrainingJob:
+    spec = training.TrainingJob(
         flops=profile.flops,
         parameters=profile.model.parameters,
         count=profile.resources.count,
@@ -41,34 +47,50 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
         checkpoint_interval_minutes=profile.training.checkpoint_interval_minutes,
         restart_minutes=profile.training.restart_minutes,
     )
+    return replace(spec, setup_hours=moved.hours) if moved is not None else spec
+
+
+def spot_rate(offer: GpuOffer, ctx: Context) -> tuple[float, bool]:
+    """Spot interruptions per instance-month, and whether the reference data knows the family."""
+    known = ctx.index.spot_interruptions_per_month(offer)
+    return (DEFAULT_SPOT_INTERRUPTIONS, False) if known is None else (known, True)
+
+
+def accelerator(
+    offer: GpuOffer, hw: HardwareSpec, peak: float, mfu: float, price: float, spot: float
+) -> training.Accelerator:
+    return training.Accelerator(
+        name=hw.name,
+        peak_tflops=peak,
+        mfu=mfu,
+        memory_gb=offer.accelerator_memory_gb,
+        per_instance=offer.accelerators_per_instance,
+        interconnect=offer.interconnect,
+        usd_per_instance_hour=price,
+        max_instances=offer.max_instances,
+        spot_interruptions_per_month=spot,
+    )
+
+
+def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Placement]:
+    hw, peak, mfu = figures(offer, profile, ctx)
+    precision = profile.model.precision
     moved = data_egress(ctx, offer)
-    if moved is not None:
-        job = replace(job, setup_hours=moved.hours)
+    spec = job(profile, moved)
     placements: list[Placement] = []
     first_failure: training.Infeasible | None = None
     for pricing in pricing_options(offer, profile.constraints):
         price = offer.prices[pricing]
-        spot_rate, spot_note = 0.0, []
+        rate, spot_note = 0.0, []
         if pricing == "spot":
-            known = ctx.index.spot_interruptions_per_month(offer)
-            spot_rate = DEFAULT_SPOT_INTERRUPTIONS if known is None else known
+            rate, known = spot_rate(offer, ctx)
             spot_note = [
-                f"spot: {spot_rate:.0%} of instances interrupted per month"
-                + (" (assumed; no figure for this family)" if known is None else " (AWS Spot Advisor bucket)")
+                f"spot: {rate:.0%} of instances interrupted per month"
+                + (" (AWS Spot Advisor bucket)" if known else " (assumed; no figure for this family)")
             ]
-        acc = training.Accelerator(
-            name=hw.name,
-            peak_tflops=peak,
-            mfu=mfu,
-            memory_gb=offer.accelerator_memory_gb,
-            per_instance=offer.accelerators_per_instance,
-            interconnect=offer.interconnect,
-            usd_per_instance_hour=price.usd,
-            max_instances=offer.max_instances,
-            spot_interruptions_per_month=spot_rate,
-        )
+        acc = accelerator(offer, hw, peak, mfu, price.usd, rate)
         try:
-            est = training.estimate(acc, job)
+            est = training.estimate(acc, spec)
         except training.Infeasible as exc:
             first_failure = first_failure or exc
             continue
