@@ -52,6 +52,7 @@ class BaselineEntry(_Lenient):
     name: str | None = None
     kind: str | None = None
     chosen: PlacementSummary | None = None
+    status: str | None = None  # a report's budget verdict (within, over, …); a plan has none
 
 
 class _PlanWorkload(_Lenient):

@@ -224,7 +224,7 @@ def evaluate(
     result_status: Status = budget.status
     if plan.chosen is None:
         code, result_status = ExitCode.NO_FEASIBLE, "infeasible"
-        reasons.append(f"no feasible placement: all {len(plan.rejected):,} offers were rejected")
+        reasons.append(f"no feasible placement: all {plan.catalog.offers_considered:,} offers were rejected")
         details.extend(f"{g.count:,} × {g.code}: {g.example}" for g in plan.rejected_summary[:3])
     else:
         if budget.status == "over" and limit is not None:

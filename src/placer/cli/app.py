@@ -8,6 +8,7 @@ from placer import __version__
 from placer.cli.catalog import app as catalog_app
 from placer.cli.check import check
 from placer.cli.plan import plan
+from placer.cli.replan import replan
 
 app = typer.Typer(
     name="placer",
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.command("plan")(plan)
 app.command("check")(check)
+app.command("replan")(replan)
 app.add_typer(catalog_app, name="catalog")
 
 

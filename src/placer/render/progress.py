@@ -45,3 +45,30 @@ def fetch_progress(enabled: bool) -> Iterator[ProgressFn]:
 
     with progress:
         yield update
+
+
+@contextmanager
+def count_progress(enabled: bool, total: int, what: str) -> Iterator[Callable[[int], None]]:
+    """Yields an ``advance(n)`` callback for a bar of ``total`` items; a no-op when ``enabled`` is false."""
+    if not enabled or total <= 0:
+
+        def nothing(n: int) -> None:
+            return None
+
+        yield nothing
+        return
+    progress = Progress(
+        TextColumn(what),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task(what, total=total)
+
+    def advance(n: int) -> None:
+        progress.advance(task, n)
+
+    with progress:
+        yield advance
