@@ -74,6 +74,7 @@ class Shortlist:
     plan: Plan
     candidates: int  # (offer, pricing) pairs that passed the profile's constraints
     examined: int  # pairs priced exactly; the rest provably could not enter the shortlist
+    estimates: int  # physical estimates run (one serves every pair of a key)
 
 
 @dataclass
@@ -201,7 +202,7 @@ class Shortlister:
             assumptions=_plan_assumptions(profile, self.catalog),
             warnings=[*options.warnings, *_warnings(placements[:1])],
         )
-        return Shortlist(plan, candidates=len(pairs.row), examined=search.examined)
+        return Shortlist(plan, candidates=len(pairs.row), examined=search.examined, estimates=search.estimates)
 
     # --- filtering --------------------------------------------------------------------------------------
 
@@ -258,9 +259,7 @@ class Shortlister:
         mask = self._regions_ok.get(patterns)
         if mask is None:
             keys = self.columns.region_keys
-            mask = np.array(
-                [self.index.region_matches(list(patterns), *k.split("/", 1)) for k in keys], dtype=np.bool_
-            )
+            mask = np.array([self.index.region_matches(list(patterns), *k.split("/", 1)) for k in keys], dtype=np.bool_)
             self._regions_ok[patterns] = mask
         return mask
 
@@ -587,6 +586,7 @@ class _Search:
         self.keyed: dict[int, tuple[float, int, float] | Rejected] = {}  # GPU key -> (scale, instances, metric)
         self.placed: dict[int, Placement] = {}
         self.examined = 0
+        self.estimates = 0
 
     # --- exact figures ------------------------------------------------------------------------------------
 
@@ -602,6 +602,7 @@ class _Search:
         known = self.keyed.get(key)
         if known is not None:
             return known
+        self.estimates += 1
         offer = self._offer(j)
         assert isinstance(offer, GpuOffer)
         pricing = PRICINGS[int(self.pairs.pricing[j])]
@@ -654,6 +655,7 @@ class _Search:
                     hours = inference_model.HOURS_PER_MONTH * self.profile.inference.hours_per_day / 24  # type: ignore[union-attr]
                     value = Exact(instances * (price * hours) + extra, metric, instances)
         else:
+            self.estimates += 1
             try:
                 placement = self._score(j)[0]
             except Rejected as exc:
@@ -812,4 +814,3 @@ def shortlist(
 ) -> Shortlist:
     """One profile; for many, build a Shortlister once and call its ``shortlist`` per profile."""
     return Shortlister(catalog).shortlist(profile, options, file=file)
-

@@ -1,0 +1,181 @@
+"""The shortlist (placer replan's planner) is make_plan's ranking cut short: same chosen placement, same
+alternatives, same budget verdict — on the bundled profiles and on generated profiles × generated markets."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.conftest import MINI_CATALOG, profile_from
+from tests.test_properties import scale_prices
+
+from placer.catalog.loader import embedded_catalog
+from placer.catalog.models import Catalog
+from placer.errors import PlacerError
+from placer.plan import Plan
+from placer.planner import PlanOptions, make_plan
+from placer.profile import load_profile
+from placer.shortlist import Shortlister, shortlist
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILES = sorted((ROOT / "profiles").glob("*.yaml"))
+MINI = Catalog.model_validate_json(MINI_CATALOG.read_text())
+
+
+def assert_same_top(full: Plan, short: Plan) -> None:
+    assert short.chosen == full.chosen
+    assert short.alternatives == full.alternatives
+    assert short.budget == full.budget
+    assert short.objective == full.objective
+    assert short.assumptions == full.assumptions
+    assert short.rejected == []
+
+
+@pytest.fixture(scope="module")
+def embedded() -> tuple[Catalog, Shortlister]:
+    catalog = embedded_catalog()
+    return catalog, Shortlister(catalog)
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("objective", ["cost", "time", "balanced"])
+def test_bundled_profiles_shortlist_as_make_plan_ranks(path: Path, objective: str, embedded):
+    catalog, engine = embedded
+    profile = load_profile(path)
+    for count in (0, 1, 5):
+        options = PlanOptions(alternatives=count, objective=objective)  # type: ignore[arg-type]
+        assert_same_top(make_plan(profile, catalog, options), engine.shortlist(profile, options).plan)
+
+
+def test_filter_counts_match_make_plan_and_examined_is_a_small_share(embedded):
+    catalog, engine = embedded
+    profile = profile_from(
+        "kind: training\nname: t\nmodel: {parameters: 8B}\ntraining: {tokens: 200B}\n"
+        "resources: {accelerators: [H100]}\nconstraints: {exclude_providers: [meta], regions: ['us-*']}\n"
+    )
+    found = engine.shortlist(profile)
+    full = make_plan(profile, catalog)
+    by_code = {g.code: g.count for g in full.rejected_summary}
+    short = {g.code: g.count for g in found.plan.rejected_summary}
+    for code in ("kind", "provider", "region", "accelerator"):
+        assert short.get(code) == by_code.get(code), code
+    filtered = {r.offer for r in full.rejected if r.code in ("kind", "provider", "region", "accelerator")}
+    on_demand = [o for o in catalog.offers if o.id not in filtered and "on-demand" in getattr(o, "prices", {})]
+    assert found.candidates == len(on_demand)
+    assert found.examined < found.candidates
+
+
+def test_one_estimate_serves_a_whole_shape_of_a_large_market():
+    """50 copies of every GPU offer in other regions: the shortlist prices a small share of them exactly."""
+    copies = []
+    for offer in MINI.offers:
+        copies.append(offer)
+        if offer.kind == "gpu":
+            for k in range(50):
+                copies.append(scale_prices(offer.model_copy(update={"id": f"{offer.id}#{k:02d}"}), 1 + k / 100))
+    market = MINI.model_copy(update={"offers": copies})
+    profile = profile_from("kind: training\nname: t\nmodel: {parameters: 8B}\ntraining: {tokens: 100B}\n")
+    found = shortlist(profile, market)
+    assert_same_top(make_plan(profile, market), found.plan)
+    assert found.candidates > 500
+    assert found.examined < found.candidates
+    assert found.estimates <= 12  # one per hardware shape at most, not one per offer
+
+
+# --- generated profiles × generated markets ------------------------------------------------------------------
+
+objective = st.sampled_from(["", "objective: cost\n", "objective: time\n", "objective: balanced\n"])
+constraints = st.sampled_from(
+    [
+        "",
+        "constraints: {spot: allow}\n",
+        "constraints: {spot: only}\n",
+        "constraints: {spot: allow, reserved: allow}\n",
+        "constraints: {regions: ['us-*']}\n",
+        "constraints: {providers: [aws, runpod, gcp, lambda, crusoe]}\n",
+        "constraints: {exclude_providers: [meta]}\n",
+    ]
+)
+data = st.sampled_from(["", "data: {size_gb: 2000, location: aws/us-east-1}\n", "data: {size_gb: 50000, location: gcp/us-central1}\n"])
+budget = st.sampled_from(["", "budget: {max_usd: 1000}\n", "budget: {max_usd: 50000}\n", "budget: {max_usd: 2000000}\n"])
+
+training = st.builds(
+    lambda params, tokens, sizing, acc, c, d, o, b: (
+        f"kind: training\nname: t\nmodel: {{parameters: {params}B}}\ntraining: {{tokens: {tokens}B}}\n"
+        f"{sizing}{acc}{c}{d}{o}{b}"
+    ),
+    st.sampled_from([1, 8, 34, 70]),
+    st.sampled_from([20, 300, 2000]),
+    st.sampled_from(["", "resources: {count: 16}\n", "deadline_hours: 400\n", "deadline_hours: 48\n"]),
+    st.sampled_from(["", "# any accelerator\n"]),
+    constraints,
+    data,
+    objective,
+    budget,
+)
+inference = st.builds(
+    lambda params, name, rps, inp, out, slo, users, c, o, b, d: (
+        f"kind: inference\nname: i\nmodel: {{name: {name}, parameters: {params}B}}\n"
+        f"inference: {{requests_per_second: {rps}, input_tokens: {inp}, output_tokens: {out}{slo}{users}}}\n"
+        f"{c}{o}{b}{d}"
+    ),
+    st.sampled_from([8, 70]),
+    st.sampled_from(["llama-3.3-70b", "llama-3.1-8b", "muse-spark"]),
+    st.sampled_from([1, 5, 40]),
+    st.sampled_from([200, 2000]),
+    st.sampled_from([50, 400]),
+    st.sampled_from(["", ", slo: {p95_latency_ms: 2500}", ", slo: {p95_latency_ms: 9000}"]),
+    st.sampled_from(["", ", user_regions: [us-east]", ", user_regions: [us-east, eu-west]"]),
+    constraints,
+    objective,
+    budget,
+    data,
+)
+builds = st.builds(
+    lambda jobs, minutes, wait, hours, o, b: (
+        f"kind: apple-build\nname: b\nbuild: {{jobs_per_day: {jobs}, minutes_per_job: {minutes}, "
+        f"max_queue_wait_minutes: {wait}, working_hours_per_day: {hours}}}\n{o}{b}"
+    ),
+    st.sampled_from([5, 120, 900]),
+    st.sampled_from([3, 18, 60]),
+    st.sampled_from([0, 5, 30]),
+    st.sampled_from([8, 24]),
+    objective,
+    budget,
+)
+
+
+@st.composite
+def markets(draw: st.DrawFn) -> Catalog:
+    """The mini catalog with offers copied across the same provider's regions at equal or shifted prices
+    (equal prices exercise the tie-breaks), some offers dropped, some re-priced."""
+    regions = list(MINI.regions)
+    offers = []
+    for offer in MINI.offers:
+        if draw(st.integers(0, 9)) == 0:
+            continue
+        offers.append(scale_prices(offer, draw(st.sampled_from([1.0, 1.0, 0.7, 1.3]))))
+        places = [k.split("/", 1)[1] for k in regions if k.startswith(offer.provider + "/")]
+        for k in range(draw(st.integers(0, 3))):
+            region = draw(st.sampled_from(places))
+            copy = offer.model_copy(update={"id": f"{offer.id}@{region}#{k}", "region": region})
+            offers.append(scale_prices(copy, draw(st.sampled_from([1.0, 0.9, 1.1]))))
+    return MINI.model_copy(update={"offers": offers})
+
+
+@settings(max_examples=int(os.environ.get("PLACER_SHORTLIST_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(training, inference, builds), market=markets(), count=st.sampled_from([0, 2, 5]))
+def test_shortlist_is_make_plan_cut_short(text: str, market: Catalog, count: int):
+    profile = profile_from(text)
+    options = PlanOptions(alternatives=count)
+    try:
+        full = make_plan(profile, market, options)
+    except PlacerError as exc:  # a name the market lacks: the same error, raised before any scoring
+        with pytest.raises(PlacerError, match=re.escape(exc.message)):
+            shortlist(profile, market, options)
+        return
+    assert_same_top(full, shortlist(profile, market, options).plan)
