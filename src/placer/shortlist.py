@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from placer.catalog.columns import API, GPU, MAC, PRICINGS, Bools, Floats, Ints, OfferColumns, build_columns
-from placer.catalog.models import ApiOffer, Catalog, GpuOffer, MacOffer
+from placer.catalog.models import ApiOffer, Catalog, GpuOffer, MacOffer, Region
 from placer.estimate import inference as inference_model
 from placer.estimate import training as training_model
 from placer.estimate.apple_build import BuildLoad, job_minutes
@@ -90,6 +90,7 @@ class _Pairs:
     egress_hours: Floats
     rtt50: Floats = field(default_factory=lambda: np.zeros(0))  # per region code: users' mean RTT
     rtt95: Floats = field(default_factory=lambda: np.zeros(0))  # and worst
+    serving: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # GPU serving shape (× zero price)
 
 
 @dataclass
@@ -110,8 +111,10 @@ class _Stream:
     """One family's pairs in order of their bound: (over-budget, assumed) group first, then the bound.
     Sorted a wave at a time, so a profile decided by its first few pairs never sorts the rest."""
 
-    def __init__(self, members: Ints, group: Ints, primary: Floats) -> None:
+    def __init__(self, members: Ints, group: Ints, primary: Floats, secondary: Floats, dead: Bools) -> None:
+        self.dead = dead  # pairs rejected in bulk (their whole shape or key): skipped, never examined
         self.primary = primary
+        self.secondary = secondary
         self.group = group
         self.rest = [members[group[members] == g] for g in range(4)]
         self.g = 0
@@ -121,25 +124,32 @@ class _Stream:
     def _fill(self) -> None:
         while not self.buffer and self.g < 4:
             rest = self.rest[self.g]
+            rest = rest[~self.dead[rest]]
             if rest.size == 0:
                 self.g += 1
                 continue
             k = min(self.wave, rest.size)
             self.wave *= 2
-            if k < rest.size:
-                part = np.argpartition(self.primary[rest], k - 1)
-                take, self.rest[self.g] = rest[part[:k]], rest[part[k:]]
+            if k < rest.size:  # the k smallest, and every pair tied with the largest of them
+                values = self.primary[rest]
+                edge = np.partition(values, k - 1)[k - 1]
+                inside = values <= edge
+                take, self.rest[self.g] = rest[inside], rest[~inside]
             else:
                 take, self.rest[self.g] = rest, rest[:0]
-            ordered = take[np.argsort(self.primary[take], kind="stable")]
+            ordered = take[np.lexsort((self.secondary[take], self.primary[take]))]
             self.buffer = ordered[::-1].tolist()
 
-    def peek(self) -> tuple[int, float] | None:
-        self._fill()
+    def peek(self) -> tuple[int, float, float] | None:
+        while True:
+            self._fill()
+            if not self.buffer or not self.dead[self.buffer[-1]]:
+                break
+            self.buffer.pop()
         if not self.buffer:
             return None
         j = self.buffer[-1]
-        return int(self.group[j]), float(self.primary[j])
+        return int(self.group[j]), float(self.primary[j]), float(self.secondary[j])
 
     def pop(self) -> int:
         return self.buffer.pop()
@@ -153,7 +163,7 @@ class Shortlister:
         self.columns: OfferColumns = build_columns(catalog)
         self.index = self.columns.index
         self._regions_ok: dict[tuple[str, ...], Bools] = {}
-        self._rtt: dict[tuple[str, str], float] = {}
+        self._rtt_rows: dict[str, Floats] = {}
         instance = []
         for o in self.columns.offers:
             instance.append(o.provider_model if isinstance(o, ApiOffer) else o.instance)
@@ -424,21 +434,25 @@ class Shortlister:
     def _rtts(self, ctx: Context, region_codes: Ints) -> tuple[Floats, Floats]:
         """Mean and worst RTT from the profile's users to each region, as ``user_rtt`` computes them."""
         keys = self.columns.region_keys
-        r50, r95 = np.zeros(len(keys)), np.zeros(len(keys))
         if not ctx.user_regions:
-            return r50, r95
-        for code in np.unique(region_codes).tolist():
-            here = self.catalog.regions.get(keys[code])
-            if here is None:
-                continue
-            values = []
-            for user in ctx.user_regions:
-                cached = self._rtt.get((user.key, here.key))
-                if cached is None:
-                    cached = self._rtt[(user.key, here.key)] = self.index.rtt(user, here).ms
-                values.append(cached)
-            r50[code], r95[code] = sum(values) / len(values), max(values)
-        return r50, r95
+            return np.zeros(len(keys)), np.zeros(len(keys))
+        rows = [self._rtt_row(user) for user in ctx.user_regions]
+        total = rows[0].copy()
+        for row in rows[1:]:
+            total = total + row  # summed in the users' order, as sum() does
+        return total / len(rows), np.max(np.stack(rows), axis=0)
+
+    def _rtt_row(self, user: Region) -> Floats:
+        """RTT from one user place to every region of the catalog, computed once per place and kept."""
+        row = self._rtt_rows.get(user.key)
+        if row is None:
+            row = np.zeros(len(self.columns.region_keys))
+            for code, key in enumerate(self.columns.region_keys):
+                here = self.catalog.regions.get(key)
+                if here is not None:
+                    row[code] = self.index.rtt(user, here).ms
+            self._rtt_rows[user.key] = row
+        return row
 
     def _inference_bounds(self, profile: InferenceProfile, ctx: Context, pairs: _Pairs, rel: Ints) -> None:
         cols = self.columns
@@ -487,7 +501,12 @@ class Shortlister:
         hours = inference_model.HOURS_PER_MONTH * spec.hours_per_day / 24
         gpu_price = cols.price[np.minimum(p, 2), row]
         gpu_cost = instances * (gpu_price * hours) + pairs.egress_usd
-        gpu_p95 = rtt95 + prefill / (tp_max * flops * inference_model.EFF_PREFILL) * 1000
+        # no configuration is faster than the widest tensor-parallel group at batch 1 (its step is a lower bound)
+        step = np.maximum(
+            (model.weight_bytes + mean_ctx * kv) / (tp_max * bw[hwc] * 1e12 * inference_model.EFF_BANDWIDTH),
+            decode / (tp_max * flops * inference_model.EFF_COMPUTE),
+        )
+        gpu_p95 = rtt95 + (prefill / (tp_max * flops * inference_model.EFF_PREFILL) + spec.output_tokens * step) * 1000
         # APIs: the estimate is a formula, so the bound is the figure itself (shaded by SAFETY)
         seconds = inference_model.HOURS_PER_MONTH * 3600 * spec.hours_per_day / 24
         requests = spec.mean_requests_per_second * seconds
@@ -502,12 +521,10 @@ class Shortlister:
         pairs.cost_lb = np.where(gpu, gpu_cost, api_cost)
         pairs.metric_lb = np.where(gpu, gpu_p95, api_p95)
         # one estimate per (shape, zero price, user RTT) for GPUs; an API is its own key
-        _, rtt_class = np.unique(np.stack([r50, r95]), axis=1, return_inverse=True)
-        rtt_class = rtt_class.reshape(-1)
-        n_rtt = int(rtt_class.max(initial=0)) + 1
         zero = (gpu_price == 0).astype(np.int64)
-        gpu_key = (cols.shape[row] * 2 + zero) * n_rtt + rtt_class[cols.region[row]]
+        gpu_key = (cols.shape[row] * 2 + zero) * len(cols.region_keys) + cols.region[row]
         pairs.key = np.where(gpu, gpu_key, -1 - row)
+        pairs.serving = np.where(gpu, cols.shape[row] * 2 + zero, -1)
         pairs.family = np.where(gpu, SELF_HOSTED, HOSTED_API).astype(np.int64)
         pairs.assumed = np.where(gpu, cols.assumed[np.minimum(p, 2), row], cols.api_assumed[row])
 
@@ -552,6 +569,17 @@ class Shortlister:
         pairs.assumed = cols.mac_assumed[row]
 
 
+def _groups(values: Ints) -> tuple[Ints, Ints, Ints]:
+    """np.unique(values, return_index=True, return_inverse=True) for small non-negative ints, without a sort."""
+    size = int(values.max(initial=-1)) + 1
+    first = np.full(size, -1, dtype=np.int64)
+    first[values[::-1]] = np.arange(values.size - 1, -1, -1)  # the last write wins: each value's first index
+    present = np.flatnonzero(first >= 0)
+    position = np.full(size, -1, dtype=np.int64)
+    position[present] = np.arange(present.size)
+    return present, first[present], position[values]
+
+
 def _wanted_pricings(profile: TrainingProfile | InferenceProfile) -> list[str]:
     c = profile.constraints
     if c.spot == "only":
@@ -587,6 +615,10 @@ class _Search:
         self.placed: dict[int, Placement] = {}
         self.examined = 0
         self.estimates = 0
+        self.dead = np.zeros(len(pairs.row), dtype=np.bool_)
+        self.looked = np.zeros(len(pairs.row), dtype=np.bool_)
+        self.served: dict[int, tuple[int, float] | Rejected] = {}  # serving shape -> (instances, p95 at no RTT)
+        self.slo_floor: dict[int, float] = {}  # serving shape -> least user RTT at which the SLO was missed
 
     # --- exact figures ------------------------------------------------------------------------------------
 
@@ -634,26 +666,89 @@ class _Search:
         self.keyed[key] = result
         return result
 
+    def _kill(self, mask: Bools, rejected: Rejected) -> None:
+        """Reject every pair in ``mask`` not yet looked at, for one reason that holds for all of them."""
+        fresh = mask & ~self.dead & ~self.looked
+        self.counts.add(rejected.code, int(fresh.sum()), rejected.reason)
+        self.dead |= mask
+
+    def _served(self, j: int) -> tuple[int, float] | Rejected:
+        """The serving estimate of pair j's shape with users at no distance: (instances, p95 without RTT).
+
+        A nearer user never needs more: so a shape that fails here fails everywhere, and where RTT + this
+        p95 still meets the SLO, the same configuration is the cheapest at that RTT too."""
+        group = int(self.pairs.serving[j])
+        known = self.served.get(group)
+        if known is not None:
+            return known
+        self.estimates += 1
+        offer = self._offer(j)
+        assert isinstance(offer, GpuOffer)
+        assert isinstance(self.profile, InferenceProfile)
+        result: tuple[int, float] | Rejected
+        try:
+            _, bandwidth, peak = inference.gpu_figures(offer, self.profile, self.ctx)
+            figures = inference.hardware(offer, bandwidth, peak, self._price(j))
+            try:
+                est = inference_model.estimate(
+                    inference.model_shape(self.profile), inference.load(self.profile, 0.0, 0.0), figures
+                )
+            except inference_model.Infeasible as exc:
+                raise Rejected(exc.reason, exc.code) from None
+            result = (est.instances, est.p95_ms)
+        except Rejected as exc:
+            result = exc
+            self._kill(self.pairs.serving == group, exc)
+        self.served[group] = result
+        return result
+
+    def _serving(self, j: int) -> Exact | None:
+        assert isinstance(self.profile, InferenceProfile)
+        spec = self.profile.inference
+        base = self._served(j)
+        if isinstance(base, Rejected):
+            self.counts.add(base.code, 1, base.reason)
+            return None
+        instances, p95 = base
+        price, extra = self._price(j), float(self.pairs.egress_usd[j])
+        hours = inference_model.HOURS_PER_MONTH * spec.hours_per_day / 24
+        rtt95 = float(self.pairs.rtt95[int(self.engine.columns.region[int(self.pairs.row[j])])])
+        slo = spec.slo.p95_latency_ms
+        if slo is None or rtt95 + p95 <= slo:
+            return Exact(instances * (price * hours) + extra, rtt95 + p95, instances)
+        group = int(self.pairs.serving[j])
+        if rtt95 >= self.slo_floor.get(group, np.inf):
+            self.counts.add("slo", 1, f"p95 latency over the SLO of {slo:,.0f} ms from {rtt95:,.0f} ms away")
+            return None
+        got = self._key_estimate(j)
+        if isinstance(got, Rejected):
+            if got.code == "slo":
+                self.slo_floor[group] = min(self.slo_floor.get(group, np.inf), rtt95)
+            self.counts.add(got.code, 1, got.reason)
+            return None
+        _, instances, metric = got
+        return Exact(instances * (price * hours) + extra, metric, instances)
+
     def figures(self, j: int) -> Exact | None:
         """Pair j's exact cost, metric and instance count (as make_plan's placement has them), or None."""
         if j in self.exact:
             return self.exact[j]
         self.examined += 1
+        self.looked[j] = True
         value: Exact | None = None
-        if self.pairs.pricing[j] < PER_TOKEN:
+        if self.pairs.pricing[j] < PER_TOKEN and isinstance(self.profile, InferenceProfile):
+            value = self._serving(j)
+        elif self.pairs.pricing[j] < PER_TOKEN:
             got = self._key_estimate(j)
             if isinstance(got, Rejected):
                 self.counts.add(got.code, 1, got.reason)
+                self._kill(self.pairs.key == self.pairs.key[j], got)
             else:
-                scale, instances, metric = got
-                price, extra = self._price(j), float(self.pairs.egress_usd[j])
-                if isinstance(self.profile, TrainingProfile):
-                    compute = scale * instances * price  # the order training.estimate multiplies in
-                    hours = float(self.pairs.egress_hours[j])
-                    value = Exact(compute + extra, metric + hours if self._moved() else metric, instances)
-                else:
-                    hours = inference_model.HOURS_PER_MONTH * self.profile.inference.hours_per_day / 24  # type: ignore[union-attr]
-                    value = Exact(instances * (price * hours) + extra, metric, instances)
+                wall, instances, _ = got
+                compute = wall * instances * self._price(j)  # the order training.estimate multiplies in
+                moved = float(self.pairs.egress_hours[j])
+                metric = wall + moved if self._moved() else wall
+                value = Exact(compute + float(self.pairs.egress_usd[j]), metric, instances)
         else:
             self.estimates += 1
             try:
@@ -703,12 +798,14 @@ class _Search:
         )
 
     def _order(
-        self, primary_lb: Floats, group_lb: Ints, key: Callable[[int, Exact], RankKey]
+        self, primary_lb: Floats, group_lb: Ints, key: Callable[[int, Exact], RankKey], secondary_lb: Floats
     ) -> Callable[[Sequence[int]], tuple[RankKey, int] | None]:
         """A generator-like function: each call returns the next pair in rank order among the given families."""
         family = self.pairs.family
         families = np.unique(family).tolist()
-        streams = {f: _Stream(np.flatnonzero(family == f), group_lb, primary_lb) for f in families}
+        streams = {
+            f: _Stream(np.flatnonzero(family == f), group_lb, primary_lb, secondary_lb, self.dead) for f in families
+        }
         heaps: dict[int, list[tuple[RankKey, int]]] = {f: [] for f in families}
 
         def step(active: Sequence[int]) -> tuple[RankKey, int] | None:
@@ -717,12 +814,12 @@ class _Search:
                 for f in active:
                     if heaps[f] and (best_heap is None or heaps[f][0] < best_heap):
                         best_heap = heaps[f][0]
-                best_stream: tuple[tuple[int, float], int] | None = None
+                best_stream: tuple[tuple[int, float, float], int] | None = None
                 for f in active:
                     head = streams[f].peek()
                     if head is not None and (best_stream is None or head < best_stream[0]):
                         best_stream = (head, f)
-                if best_heap is not None and (best_stream is None or best_heap[0][:2] < best_stream[0]):
+                if best_heap is not None and (best_stream is None or best_heap[0][:3] < best_stream[0]):
                     return heapq.heappop(heaps[int(family[best_heap[1]])])
                 if best_stream is None:
                     return None
@@ -741,13 +838,59 @@ class _Search:
         def key(j: int, e: Exact) -> RankKey:
             return (0, pick(e), 0.0, 0, "", "")
 
-        first = self._order(bounds, zero, key)(np.unique(self.pairs.family).tolist())
+        first = self._order(bounds, zero, key, np.zeros(len(self.pairs.row)))(np.unique(self.pairs.family).tolist())
         return first[0][1] if first else None
+
+    def _prime(self) -> None:
+        """One estimate per GPU key (training) or serving shape (inference), before any ranking: it turns the
+        analytic bounds of every pair sharing it into (near-)exact ones, and rejects a failing shape in bulk,
+        so the search pops little more than the shortlist itself."""
+        pairs = self.pairs
+        gpu = np.flatnonzero(pairs.pricing < PER_TOKEN)
+        if gpu.size == 0:
+            return
+        price = self.engine.columns.price[pairs.pricing[gpu], pairs.row[gpu]]
+        if isinstance(self.profile, InferenceProfile):
+            groups, first, where = _groups(pairs.serving[gpu])
+            counts = np.full(groups.size, np.nan)
+            base = np.full(groups.size, np.nan)
+            for g, at in enumerate(first.tolist()):
+                got = self._served(int(gpu[at]))
+                if not isinstance(got, Rejected):
+                    counts[g], base[g] = got
+            hours = inference_model.HOURS_PER_MONTH * self.profile.inference.hours_per_day / 24
+            scale = counts[where.reshape(-1)] * hours
+            # where RTT + the shape's p95 meets the SLO (or there is none), that sum is the pair's p95
+            p95 = pairs.rtt95[self.engine.columns.region[pairs.row[gpu]]] + base[where.reshape(-1)]
+            slo = self.profile.inference.slo.p95_latency_ms
+            sure = ~np.isnan(p95) & ((p95 <= slo) if slo is not None else True)
+            pairs.metric_lb[gpu] = np.where(sure, np.fmax(pairs.metric_lb[gpu], p95 * SAFETY), pairs.metric_lb[gpu])
+        else:
+            keys, first, where = _groups(pairs.key[gpu])
+            hours_of = np.full(keys.size, np.nan)
+            wall_of = np.full(keys.size, np.nan)
+            for k, at in enumerate(first.tolist()):
+                trained = self._key_estimate(int(gpu[at]))
+                if isinstance(trained, Rejected):
+                    self._kill(pairs.key == keys[k], trained)
+                else:
+                    hours_of[k], wall_of[k] = trained[0] * trained[1], trained[2]
+            scale = hours_of[where.reshape(-1)]
+            wall = wall_of[where.reshape(-1)]
+            pairs.metric_lb[gpu] = np.fmax(pairs.metric_lb[gpu], (wall + pairs.egress_hours[gpu]) * SAFETY)
+        refined = (scale * price + pairs.egress_usd[gpu]) * SAFETY
+        pairs.cost_lb[gpu] = np.fmax(pairs.cost_lb[gpu], refined)
+        slo = self.profile.inference.slo.p95_latency_ms if isinstance(self.profile, InferenceProfile) else None
+        if slo is not None:  # too far from the users for even the fastest configuration: rejected in bulk
+            far = np.zeros(len(pairs.row), dtype=np.bool_)
+            far[gpu] = pairs.metric_lb[gpu] > slo
+            self._kill(far, Rejected(f"p95 latency over the SLO of {slo:,.0f} ms even at batch 1", "slo"))
 
     def run(self, objective: Objective, limit: float | None, count: int) -> tuple[int | None, list[int]]:
         pairs = self.pairs
         if len(pairs.row) == 0:
             return None, []
+        self._prime()
         over_lb = (pairs.cost_lb > limit) if limit is not None else np.zeros(len(pairs.row), dtype=np.bool_)
         group = over_lb.astype(np.int64) * 2 + pairs.assumed.astype(np.int64)
         offers = self.engine.columns.offers
@@ -760,13 +903,13 @@ class _Search:
             return int(over) * 2 + int(pairs.assumed[j])
 
         if objective == "cost":
-            primary = pairs.cost_lb
+            primary, secondary = pairs.cost_lb, pairs.metric_lb
 
             def key(j: int, e: Exact) -> RankKey:
                 return (grouped(j, e), e.cost, e.metric, *tail(j, e))
 
         elif objective == "time":
-            primary = pairs.metric_lb
+            primary, secondary = pairs.metric_lb, pairs.cost_lb
 
             def key(j: int, e: Exact) -> RankKey:
                 return (grouped(j, e), e.metric, e.cost, *tail(j, e))
@@ -778,11 +921,12 @@ class _Search:
                 return None, []
             c0, m0 = least_cost or 1.0, least_metric or 1.0
             primary = pairs.cost_lb / c0 + pairs.metric_lb / m0
+            secondary = pairs.cost_lb
 
             def key(j: int, e: Exact) -> RankKey:
                 return (grouped(j, e), e.cost / c0 + e.metric / m0, e.cost, *tail(j, e))
 
-        step = self._order(primary, group, key)
+        step = self._order(primary, group, key, secondary)
         everyone: list[int] = np.unique(pairs.family).tolist()
         first = step(everyone)
         if first is None:
