@@ -51,8 +51,13 @@ def test_fleet_json_report_exit_code_and_timing_on_stderr(fleet: Path):
     assert report["report"] == "placer replan"
     assert report["totals"]["profiles"] == 12
     over = sorted(p["file"] for p in report["profiles"] if p["status"] == "over")
-    assert over == ["fleet/over-0.yaml", "fleet/over-1.yaml", "fleet/over-2.yaml", "fleet/service-1.yaml",
-                    "fleet/service-2.yaml"]  # the two busier services outgrow their $1,000 a month
+    assert over == [
+        "fleet/over-0.yaml",
+        "fleet/over-1.yaml",
+        "fleet/over-2.yaml",
+        "fleet/service-1.yaml",
+        "fleet/service-2.yaml",
+    ]  # the two busier services outgrow their $1,000 a month
     assert (report["totals"]["over"], report["totals"]["within"], report["totals"]["no_budget"]) == (5, 4, 3)
     assert report["totals"]["pairs"] == 12 * report["catalog"]["offers"]
     assert [p["file"] for p in report["profiles"]] == sorted(p["file"] for p in report["profiles"])
@@ -96,7 +101,9 @@ def test_baseline_shows_what_moved(fleet: Path):
     assert (fleet / "base.json").exists()
     # prices change: a budget is cut so one profile is newly over, a load grows, a profile is added and one removed
     (fleet / "fleet" / "train-1.yaml").write_text(UNDER.replace("max_usd: 100000", "max_usd: 10"))
-    (fleet / "fleet" / "service-0.yaml").write_text(SERVICE.replace("requests_per_second: 2", "requests_per_second: 30"))
+    (fleet / "fleet" / "service-0.yaml").write_text(
+        SERVICE.replace("requests_per_second: 2", "requests_per_second: 30")
+    )
     (fleet / "fleet" / "ios-2.yaml").unlink()
     (fleet / "fleet" / "new.yaml").write_text(NO_BUDGET.replace("small-ios", "brand-new"))
     done = replan(fleet, "fleet", "--baseline", "base.json", "-f", "markdown")
@@ -109,9 +116,10 @@ def test_baseline_shows_what_moved(fleet: Path):
     assert report["moved"][0]["file"] == "fleet/service-0.yaml"  # the biggest cost change first
     assert report["missing"][0]["file"] == "fleet/ios-2.yaml"
     again = replan(fleet, "fleet", "--baseline", "base.json", "--max-increase-pct", "10", "-f", "json")
-    assert load(again.stdout)["profiles"][[p["file"] for p in report["profiles"]].index("fleet/service-0.yaml")][
-        "gate"
-    ] == "fail"
+    assert (
+        load(again.stdout)["profiles"][[p["file"] for p in report["profiles"]].index("fleet/service-0.yaml")]["gate"]
+        == "fail"
+    )
 
 
 def test_shards_partition_the_fleet_and_merge_back(fleet: Path):

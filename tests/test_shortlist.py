@@ -100,8 +100,12 @@ constraints = st.sampled_from(
         "constraints: {exclude_providers: [meta]}\n",
     ]
 )
-data = st.sampled_from(["", "data: {size_gb: 2000, location: aws/us-east-1}\n", "data: {size_gb: 50000, location: gcp/us-central1}\n"])
-budget = st.sampled_from(["", "budget: {max_usd: 1000}\n", "budget: {max_usd: 50000}\n", "budget: {max_usd: 2000000}\n"])
+data = st.sampled_from(
+    ["", "data: {size_gb: 2000, location: aws/us-east-1}\n", "data: {size_gb: 50000, location: gcp/us-central1}\n"]
+)
+budget = st.sampled_from(
+    ["", "budget: {max_usd: 1000}\n", "budget: {max_usd: 50000}\n", "budget: {max_usd: 2000000}\n"]
+)
 
 training = st.builds(
     lambda params, tokens, sizing, acc, c, d, o, b: (
@@ -167,7 +171,11 @@ def markets(draw: st.DrawFn) -> Catalog:
     return MINI.model_copy(update={"offers": offers})
 
 
-@settings(max_examples=int(os.environ.get("PLACER_SHORTLIST_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("PLACER_SHORTLIST_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(text=st.one_of(training, inference, builds), market=markets(), count=st.sampled_from([0, 2, 5]))
 def test_shortlist_is_make_plan_cut_short(text: str, market: Catalog, count: int):
     profile = profile_from(text)
