@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
-from placer.estimate.queueing import wait_quantile
+from placer.estimate.queueing import wait_quantiles
 
 BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 EFF_BANDWIDTH = 0.77  # single-stream Llama 3.1 8B on A100 decodes at ~77 % of the bandwidth ceiling
@@ -80,6 +82,7 @@ class ModelShape:
         return not (self.layers and self.kv_heads and self.head_dim)
 
 
+@lru_cache(maxsize=64)  # read several times per estimate through layer_count and attention_width
 def approx_layers(parameters: float) -> int:
     """Depth from size for Llama-like models (8B→32, 70B→80 layers), when the profile gives none."""
     return int(max(16, min(160, round(32 * (parameters / 8e9) ** 0.42))))
@@ -135,26 +138,135 @@ def _tp_options(per_instance: int) -> list[int]:
 
 MAX_REPLICAS = 100_000
 REPLICA_SEARCH = 64  # replicas beyond the analytic lower bound tried for queueing slack
+BATCH_SIZES = tuple(2**i for i in range(12))  # streams per replica: 1, 2, 4 … 2048, and as many as fit if fewer
+HUGE = 1e300  # seconds; times up to this keep every derived latency free of NaN (see _Config)
 
 
-def _replica_floor(load: Load, prefill_s: float, step: float, batch: int) -> int | None:
-    """Fewest replicas that could carry the peak within the SLO, before queueing; None if none can."""
-    work_s = prefill_s + load.output_tokens * step / batch
-    floor = max(1, math.ceil(load.peak_rps * work_s / MAX_UTILISATION))
-    if load.p95_slo_ms is not None:
-        # service time falls as replicas dilute the prefill stall: solve service ≤ SLO − RTT for replicas
-        budget_s = (load.p95_slo_ms - load.rtt_p95_ms) / 1000 - prefill_s
-        if budget_s <= 0 or load.output_tokens * step >= budget_s:
-            return None  # even an idle replica is too slow at this batch size
-        allowed_share = 1 - load.output_tokens * step / budget_s
-        floor = max(floor, math.ceil(load.peak_rps * prefill_s / allowed_share))
-    return floor if floor <= MAX_REPLICAS else None
+def prefill_seconds(model: ModelShape, hw: Hardware, tp: int, prompt_tokens: int) -> float:
+    """Compute-bound prefill of one prompt on a tensor-parallel group: the time to first token."""
+    return _prefill_time(_prefill_flops(model, prompt_tokens), hw, tp)
 
 
-def _size_replicas(
-    load: Load, prefill_s: float, step: float, batch: int, floor: int
-) -> tuple[int, float, float, float] | None:
-    """Fewest replicas from ``floor`` that carry the peak and meet the SLO: (replicas, service s, step s, p95 wait s).
+def _prefill_flops(model: ModelShape, prompt_tokens: int) -> float:
+    return 2 * model.active_parameters * prompt_tokens + model.attention_flops(prompt_tokens)
+
+
+def _prefill_time(flops: float, hw: Hardware, tp: int) -> float:
+    return flops / (tp * hw.peak_tflops * 1e12 * EFF_PREFILL)
+
+
+class _DecodeCosts(NamedTuple):
+    """A model's decode-step figures at one mean context, worked out once rather than per batch size."""
+
+    weight_bytes: float
+    kv_bytes_per_token: float
+    mean_context: float
+    flops_per_stream: float  # 2·N_active + 4·L·d·context
+    allreduce_s: float  # two all-reduces per layer, when tensor parallel
+
+    @classmethod
+    def of(cls, model: ModelShape, mean_context: float) -> _DecodeCosts:
+        return cls(
+            model.weight_bytes,
+            model.kv_bytes_per_token,
+            mean_context,
+            2 * model.active_parameters + model.attention_flops_per_token(mean_context),
+            2 * model.layer_count * TP_ALLREDUCE_S,
+        )
+
+
+def decode_step_seconds(model: ModelShape, hw: Hardware, tp: int, batch: int, mean_context: float) -> float:
+    """One decode step for ``batch`` streams: bandwidth-bound (weights + KV reads) or compute-bound, plus the
+    tensor-parallel all-reduces."""
+    return _decode_steps(_DecodeCosts.of(model, mean_context), hw, tp, [batch])[0]
+
+
+def _decode_steps(costs: _DecodeCosts, hw: Hardware, tp: int, batches: list[int]) -> list[float]:
+    """decode_step_seconds at each batch size."""
+    weights, context, kv, flops = (
+        costs.weight_bytes,
+        costs.mean_context,
+        costs.kv_bytes_per_token,
+        costs.flops_per_stream,
+    )
+    bandwidth = tp * hw.mem_bw_tbps * 1e12 * EFF_BANDWIDTH
+    compute_rate = tp * hw.peak_tflops * 1e12 * EFF_COMPUTE
+    allreduce_s = costs.allreduce_s if tp > 1 else 0.0
+    steps = []
+    for batch in batches:
+        memory = (weights + batch * context * kv) / bandwidth
+        compute = batch * flops / compute_rate
+        steps.append((compute if compute > memory else memory) + allreduce_s)  # max(memory, compute)
+    return steps
+
+
+# One (tensor parallel, batch) way to serve, as a plain tuple (there are dozens per estimate):
+#   (min_usd, min_p95_ms, position, tp, batch, prefill_s, step_s, floor)
+# floor: the fewest replicas that could carry the peak within the SLO before queueing, so the config costs at least
+# min_usd a month; min_p95_ms: its p95 with no queue and no prefill stall, a lower bound on its p95 when the times
+# are in [0, HUGE] and the rate and output are not negative; position: tp-then-batch order, which breaks ties.
+_Config = tuple[float, float, int, int, int, float, float, int]
+
+
+def _configs(
+    load: Load,
+    hw: Hardware,
+    tp: int,
+    prefill_s: float,
+    steps: list[float],
+    batches: list[int],
+    per_instance_month: float,
+    first: int,
+) -> tuple[list[_Config], float, bool]:
+    """The configs of one tensor-parallel degree with a replica floor, their least idle p95 and whether their times are
+    in [0, HUGE].
+
+    The floor: each request costs a replica its prefill plus a 1/batch share of its decode steps, at most
+    MAX_UTILISATION of the replica's time; and as the service time falls when replicas dilute the prefill stall,
+    solve service ≤ SLO − RTT for replicas. No floor (so no config) when even an idle replica is too slow.
+    """
+    peak, out, rtt95, slo, per_instance = (
+        load.peak_rps,
+        load.output_tokens,
+        load.rtt_p95_ms,
+        load.p95_slo_ms,
+        hw.per_instance,
+    )
+    budget_s = 0.0 if slo is None else (slo - rtt95) / 1000 - prefill_s
+    configs: list[_Config] = []
+    fastest_p95 = math.inf
+    bounded = 0 <= prefill_s <= HUGE
+    for batch, step in zip(batches, steps, strict=True):
+        decode_s = out * step
+        idle_p95 = rtt95 + (prefill_s + decode_s) * 1000
+        if idle_p95 < fastest_p95:  # noqa: PLR1730 -- min() and max() as comparisons: the hot loop of estimate
+            fastest_p95 = idle_p95
+        bounded = bounded and 0 <= step <= HUGE
+        floor = math.ceil(peak * (prefill_s + decode_s / batch) / MAX_UTILISATION)
+        if floor < 1:  # noqa: PLR1730
+            floor = 1
+        if slo is not None:
+            if budget_s <= 0 or decode_s >= budget_s:
+                continue
+            stalled = math.ceil(peak * prefill_s / (1 - decode_s / budget_s))
+            if stalled > floor:  # noqa: PLR1730
+                floor = stalled
+        if floor <= MAX_REPLICAS:
+            min_usd = math.ceil(floor * tp / per_instance) * per_instance_month
+            configs.append((min_usd, idle_p95, first + len(configs), tp, batch, prefill_s, step, floor))
+    return configs, fastest_p95, bounded
+
+
+class _Sized(NamedTuple):
+    replicas: int
+    service_s: float
+    step_s: float  # the decode step, stretched by prefill stalls
+    wait50_s: float
+    wait95_s: float
+
+
+def _size_replicas(load: Load, prefill_s: float, step: float, batch: int, floor: int) -> _Sized | None:
+    """Fewest replicas from ``floor`` that carry the peak and meet the SLO, or None within the search window.
 
     Each request costs a replica its prefill plus a 1/batch share of its decode steps; prefills also stall
     the running batch, stretching every decode step by 1 / (1 − prefill share of the replica's time).
@@ -168,92 +280,134 @@ def _size_replicas(
         slots = replicas * batch
         if load.peak_rps * service_s / slots > MAX_UTILISATION:
             continue
-        wait95 = wait_quantile(slots, load.peak_rps, service_s, 0.95)
+        wait95, wait50 = wait_quantiles(slots, load.peak_rps, service_s, (0.95, 0.5))
         p95_ms = load.rtt_p95_ms + (service_s + wait95) * 1000
         if load.p95_slo_ms is None or p95_ms <= load.p95_slo_ms:
-            return replicas, service_s, step_eff, wait95
+            return _Sized(replicas, service_s, step_eff, wait50, wait95)
     return None
 
 
-def prefill_seconds(model: ModelShape, hw: Hardware, tp: int, prompt_tokens: int) -> float:
-    """Compute-bound prefill of one prompt on a tensor-parallel group: the time to first token."""
-    flops = 2 * model.active_parameters * prompt_tokens + model.attention_flops(prompt_tokens)
-    return flops / (tp * hw.peak_tflops * 1e12 * EFF_PREFILL)
-
-
-def decode_step_seconds(model: ModelShape, hw: Hardware, tp: int, batch: int, mean_context: float) -> float:
-    """One decode step for ``batch`` streams: bandwidth-bound (weights + KV reads) or compute-bound, plus the
-    tensor-parallel all-reduces."""
-    memory = (model.weight_bytes + batch * mean_context * model.kv_bytes_per_token) / (
-        tp * hw.mem_bw_tbps * 1e12 * EFF_BANDWIDTH
-    )
-    compute = (
-        batch
-        * (2 * model.active_parameters + model.attention_flops_per_token(mean_context))
-        / (tp * hw.peak_tflops * 1e12 * EFF_COMPUTE)
-    )
-    return max(memory, compute) + (2 * model.layer_count * TP_ALLREDUCE_S if tp > 1 else 0.0)
-
-
 def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
+    """The cheapest (tp, batch, replicas) meeting the SLO; among equal costs the lowest p95, then the first in
+    tp-then-batch order. Infeasible (memory, slo or capacity) when there is none."""
     context = load.input_tokens + load.output_tokens
     mean_ctx = load.input_tokens + load.output_tokens / 2
     kv = model.kv_bytes_per_token
+    weight_bytes = model.weight_bytes
     fits = False
     hours = HOURS_PER_MONTH * load.hours_per_day / 24
     per_instance_month = hw.usd_per_instance_hour * hours
-    best: ServingEstimate | None = None
     fastest_p95 = math.inf
+    configs: list[_Config] = []
+    bounded = True
+    costs: _DecodeCosts | None = None  # the model's other figures, once it fits (so only then can they fail)
+    prefill_flops = 0.0
     for tp in _tp_options(hw.per_instance):
-        free = USABLE_MEMORY * tp * hw.memory_gb * 1e9 - model.weight_bytes
+        free = USABLE_MEMORY * tp * hw.memory_gb * 1e9 - weight_bytes
         max_batch = int(free // (context * kv)) if free > 0 else 0
         if max_batch < 1:
             continue
         fits = True
-        prefill_s = prefill_seconds(model, hw, tp, load.input_tokens)
-        batches = sorted({min(max_batch, 2**i) for i in range(0, 12)})
-        for batch in batches:
-            step = decode_step_seconds(model, hw, tp, batch, mean_ctx)
-            fastest_p95 = min(fastest_p95, load.rtt_p95_ms + (prefill_s + load.output_tokens * step) * 1000)
-            floor = _replica_floor(load, prefill_s, step, batch)
-            if floor is None:
-                continue
-            if best is not None and math.ceil(floor * tp / hw.per_instance) * per_instance_month > best.monthly_usd:
-                continue  # queueing only adds replicas: this cannot beat the best so far
-            sized = _size_replicas(load, prefill_s, step, batch, floor)
-            if sized is None:
-                continue
-            replicas, service_s, step_eff, wait95 = sized
-            wait50 = wait_quantile(replicas * batch, load.peak_rps, service_s, 0.5)
-            instances = math.ceil(replicas * tp / hw.per_instance)
-            candidate = ServingEstimate(
-                tensor_parallel=tp,
-                batch=batch,
-                replicas=replicas,
-                instances=instances,
-                accelerators=replicas * tp,
-                ttft_ms=prefill_s * 1000,
-                tokens_per_s_per_stream=1 / step_eff,
-                p50_ms=load.rtt_p50_ms + (wait50 + service_s) * 1000,
-                p95_ms=load.rtt_p95_ms + (wait95 + service_s) * 1000,
-                monthly_usd=instances * per_instance_month,
-                instance_hours=instances * hours,
-                kv_bytes_per_token=kv,
-            )
-            if best is None or (candidate.monthly_usd, candidate.p95_ms) < (best.monthly_usd, best.p95_ms):
-                best = candidate
+        if costs is None:
+            prefill_flops = _prefill_flops(model, load.input_tokens)
+            costs = _DecodeCosts.of(model, mean_ctx)
+        prefill_s = _prefill_time(prefill_flops, hw, tp)
+        batches = [b for b in BATCH_SIZES if b < max_batch] + [min(max_batch, BATCH_SIZES[-1])]
+        steps = _decode_steps(costs, hw, tp, batches)
+        more, fastest, in_range = _configs(load, hw, tp, prefill_s, steps, batches, per_instance_month, len(configs))
+        configs += more
+        fastest_p95 = min(fastest_p95, fastest)
+        bounded = bounded and in_range
     if not fits:
-        need = (model.weight_bytes + context * kv) / 1e9 / USABLE_MEMORY
+        need = (weight_bytes + context * kv) / 1e9 / USABLE_MEMORY
         have = max(_tp_options(hw.per_instance)) * hw.memory_gb
         raise Infeasible(
             f"{have:g} GB per instance < {need:,.0f} GB needed for weights and one sequence's KV cache",
             "memory",
         )
+    best = _cheapest(configs, load, hw.per_instance, per_instance_month, bounded)
     if best is None:
         if load.p95_slo_ms is None or fastest_p95 <= load.p95_slo_ms:
             raise Infeasible(f"needs more than {MAX_REPLICAS:,} replicas to carry {load.peak_rps:g} req/s", "capacity")
         raise Infeasible(f"p95 latency {fastest_p95:,.0f} ms > SLO {load.p95_slo_ms:,.0f} ms even at batch 1", "slo")
+    (_, _, _, tp, batch, prefill_s, _, _), sized = best
+    instances = math.ceil(sized.replicas * tp / hw.per_instance)
+    return ServingEstimate(
+        tensor_parallel=tp,
+        batch=batch,
+        replicas=sized.replicas,
+        instances=instances,
+        accelerators=sized.replicas * tp,
+        ttft_ms=prefill_s * 1000,
+        tokens_per_s_per_stream=1 / sized.step_s,
+        p50_ms=load.rtt_p50_ms + (sized.wait50_s + sized.service_s) * 1000,
+        p95_ms=load.rtt_p95_ms + (sized.wait95_s + sized.service_s) * 1000,
+        monthly_usd=instances * per_instance_month,
+        instance_hours=instances * hours,
+        kv_bytes_per_token=kv,
+    )
+
+
+def _cheapest(
+    configs: list[_Config], load: Load, per_instance: int, per_instance_month: float, bounded: bool
+) -> tuple[_Config, _Sized] | None:
+    """The config with the least (monthly cost, p95), the first in tp-then-batch order among equals, sized; None if
+    none can be sized. The same answer as sizing every config in order, but sizing (the queueing) is the costly part.
+
+    So configs are sized in increasing order of their bounds (min_usd, min_p95_ms) — more replicas only add cost,
+    prefill stalls only stretch the step and queueing only adds wait — and the search stops once a bound passes the
+    best found. The bounds need a price, RTT, rate and output that are finite and not negative, and times in
+    [0, HUGE] (``bounded``); failing that, every config is sized in order, skipping only those whose cost bound
+    exceeds the best cost so far.
+    """
+    ordered = (
+        bounded
+        and 0 <= per_instance_month < math.inf
+        and math.isfinite(load.rtt_p95_ms)
+        and load.peak_rps >= 0
+        and load.output_tokens >= 0
+    )
+    best: tuple[_Config, _Sized] | None = None
+    best_key = (math.inf, math.inf, len(configs))  # (monthly usd, p95 ms, position)
+    for config in sorted(configs) if ordered else configs:
+        min_usd, min_p95, position, tp, batch, prefill_s, step, floor = config
+        if best is not None:
+            if not ordered:
+                if min_usd > best_key[0]:
+                    continue  # more replicas only add cost: this cannot beat the best so far
+            elif (min_usd, min_p95, position) > best_key:
+                break  # nor can any config after it
+            elif (min_usd, _least_p95_at_min_usd(config, load, per_instance, per_instance_month), position) > best_key:
+                continue
+        sized = _size_replicas(load, prefill_s, step, batch, floor)
+        if sized is None:
+            continue
+        key = (
+            math.ceil(sized.replicas * tp / per_instance) * per_instance_month,
+            load.rtt_p95_ms + (sized.wait95_s + sized.service_s) * 1000,
+            position,
+        )
+        if best is None or key < best_key:
+            best, best_key = (config, sized), key
     return best
+
+
+def _least_p95_at_min_usd(config: _Config, load: Load, per_instance: int, per_instance_month: float) -> float:
+    """A tighter lower bound on the config's p95 (ms) should it cost only min_usd: it then runs no more replicas than
+    fit in the floor's instances, so prefill stalls its decode step at least as much as at that count.
+
+    min_p95_ms when that argument fails in floating point (more replicas could cost the same, say at a zero price);
+    inf when even that count is overloaded by prefill (so the config costs more than min_usd).
+    """
+    min_usd, min_p95, _, tp, _, prefill_s, step, floor = config
+    instances = math.ceil(floor * tp / per_instance)
+    most = instances * per_instance // tp
+    if not (math.ceil((most + 1) * tp / per_instance) > instances and (instances + 1) * per_instance_month > min_usd):
+        return min_p95
+    prefill_share = load.peak_rps / most * prefill_s
+    if prefill_share >= MAX_UTILISATION:
+        return math.inf
+    return load.rtt_p95_ms + (prefill_s + load.output_tokens * (step / (1 - prefill_share))) * 1000
 
 
 @dataclass(frozen=True)
