@@ -2,9 +2,10 @@
 
 Unknown keys are errors (a typo must never be silently ignored); numbers accept human forms.
 Reading a profile from YAML gives file:line:col for every error (see ``placer.yamldoc``).
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: pydantic would compile and evaluate every field's annotation
+string each time the module is imported, which is every ``placer plan``.
+"""
 
 import difflib
 from collections.abc import Sequence
@@ -31,7 +32,9 @@ KINDS = ("training", "inference", "apple-build")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built the first time it validates, so a run that reads one
+    # apple-build profile does not pay for the training and inference models (or their parts) as well.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ModelSpec(_Strict):
@@ -46,7 +49,7 @@ class ModelSpec(_Strict):
     head_dim: Count | None = None
 
     @model_validator(mode="after")
-    def _active_le_total(self) -> ModelSpec:
+    def _active_le_total(self) -> "ModelSpec":
         if self.active_parameters is not None and self.active_parameters > self.parameters:
             raise ValueError("active_parameters cannot exceed parameters")
         return self
@@ -65,7 +68,7 @@ class TrainingSpec(_Strict):
     restart_minutes: NonNegativeNumber = 10.0
 
     @model_validator(mode="after")
-    def _tokens_or_flops(self) -> TrainingSpec:
+    def _tokens_or_flops(self) -> "TrainingSpec":
         if (self.tokens is None) == (self.flops is None):
             raise ValueError("give exactly one of tokens or flops")
         return self
@@ -94,7 +97,7 @@ class InferenceSpec(_Strict):
     hosted_api: bool = True
 
     @model_validator(mode="after")
-    def _average_le_peak(self) -> InferenceSpec:
+    def _average_le_peak(self) -> "InferenceSpec":
         if self.average_requests_per_second is not None and (
             self.average_requests_per_second > self.requests_per_second
         ):

@@ -84,10 +84,13 @@ def _add_plugin_offers(
         if not (provider.offers or provider.hardware or provider.regions):
             continue
         try:
+            # The catalog so far is valid: its parts go in as the model instances they are (pydantic takes them
+            # as they are), and only the plugin's offers are validated afresh from their data, together with
+            # the whole catalog's checks (duplicate ids, unknown hardware and regions).
             catalog = Catalog.model_validate(
                 {
-                    **catalog.model_dump(),
-                    "offers": [o.model_dump() for o in (*catalog.offers, *provider.offers)],
+                    **{name: getattr(catalog, name) for name in Catalog.model_fields},
+                    "offers": [*catalog.offers, *(o.model_dump() for o in provider.offers)],
                     "hardware": {**catalog.hardware, **provider.hardware},
                     "regions": {**catalog.regions, **provider.regions},
                 }

@@ -8,15 +8,25 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import TypeAdapter, ValidationError
+if TYPE_CHECKING:  # pydantic and the models load when a cache is read, not when its directory is asked for
+    from pydantic import TypeAdapter
 
-from placer.atomic import write_atomic
-from placer.catalog.models import Offer
+    from placer.catalog.models import Offer
 
 CACHE_SCHEMA_VERSION = 1
-_OFFERS: TypeAdapter[list[Offer]] = TypeAdapter(list[Offer])
+
+
+@lru_cache(maxsize=1)
+def _offers_adapter() -> TypeAdapter[list[Offer]]:
+    from pydantic import TypeAdapter  # noqa: PLC0415 - see TYPE_CHECKING above
+
+    from placer.catalog.models import Offer  # noqa: PLC0415
+
+    return TypeAdapter(list[Offer])
 
 
 def cache_dir() -> Path:
@@ -41,6 +51,8 @@ class CachedPrices:
 
 
 def write_cache(entry: CachedPrices, directory: Path | None = None) -> Path:
+    from placer.atomic import write_atomic  # noqa: PLC0415 - only refreshes write
+
     path = cache_path(entry.provider, directory)
     payload = {
         "schema_version": CACHE_SCHEMA_VERSION,
@@ -59,6 +71,8 @@ class CorruptCache(Exception):
 
 def read_cache(provider: str, directory: Path | None = None) -> CachedPrices | None:
     """The cached prices, None when there are none; CorruptCache when the file cannot be used."""
+    from pydantic import ValidationError  # noqa: PLC0415 - see TYPE_CHECKING above
+
     path = cache_path(provider, directory)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -73,7 +87,7 @@ def read_cache(provider: str, directory: Path | None = None) -> CachedPrices | N
             provider=str(data["provider"]),
             fetched_at=str(data["fetched_at"]),
             source=str(data.get("source", "")),
-            offers=_OFFERS.validate_python(data["offers"]),
+            offers=_offers_adapter().validate_python(data["offers"]),
         )
     except (KeyError, TypeError, AttributeError, ValidationError) as exc:
         raise CorruptCache(f"{path}: invalid price cache ({type(exc).__name__})") from None

@@ -1,6 +1,8 @@
-"""``placer plan PROFILE``: one profile, one plan, on stdout."""
+"""``placer plan PROFILE``: one profile, one plan, on stdout.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: typer reads the parameters' annotations on every run, and
+string annotations would have to be compiled and evaluated again each time.
+"""
 
 import enum
 from pathlib import Path
@@ -40,12 +42,13 @@ def plan(
     show_traceback: TracebackOption = False,
 ) -> None:
     """Plan where a workload should run: the chosen offer, ranked alternatives and every rejection."""
-    from placer.cli.sources import effective_catalog
-    from placer.planner import PlanOptions, make_plan
-    from placer.profile import read_profile
-
     docs: list[ProfileDocument] = []
     with errors_to_exit_codes(want_traceback(show_traceback), docs):
+        # imported inside the handler's scope: it spares pydantic a plugin scan while they build their models
+        from placer.cli.sources import effective_catalog
+        from placer.planner import PlanOptions, make_plan
+        from placer.profile import read_profile
+
         doc = read_profile(profile)
         docs.append(doc)
         assembled, sources, warnings = effective_catalog(catalog, plugins, max_age_days)
