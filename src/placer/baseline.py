@@ -19,7 +19,7 @@ from placer.budget import (
     usd,
 )
 from placer.errors import SourceLocation
-from placer.yamldoc import decode
+from placer.yamldoc import read_text
 
 # --- baselines ---------------------------------------------------------------------------------------------
 
@@ -118,14 +118,7 @@ def parse_baseline(text: str, filename: str = "<baseline>") -> Baseline:
 
 
 def read_baseline(path: str | Path) -> Baseline:
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise BaselineError(
-            "no such file" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc.strerror or exc}",
-            location=SourceLocation(str(path)),
-        ) from None
-    return parse_baseline(decode(raw, str(path), BaselineError), str(path))
+    return parse_baseline(read_text(path, BaselineError, limit=None), str(path))
 
 
 class Change(_Lenient):

@@ -182,11 +182,15 @@ class FlagBudgets:
     def limit(self, period: Period) -> float | None:
         return self.max_usd if period == "run" else self.max_monthly_usd
 
-    def check(self, kinds: Iterable[str]) -> None:
-        """Each flag applies to the profiles of its period; one that applies to none of them is a usage error."""
+    def validate(self) -> None:
+        """A budget flag is a finite number greater than 0."""
         for name, value in (("max_usd", self.max_usd), ("max_monthly_usd", self.max_monthly_usd)):
             if value is not None and (not math.isfinite(value) or value <= 0):
                 raise UsageError(f"--{name.replace('_', '-')} must be a finite number greater than 0, got {value:g}")
+
+    def check(self, kinds: Iterable[str]) -> None:
+        """Each flag applies to the profiles of its period; one that applies to none of them is a usage error."""
+        self.validate()
         periods = {period_for(k) for k in kinds}
         if not periods:
             return

@@ -96,6 +96,17 @@ class MissingProfile(_Lenient):
     total_usd: float | None
     period: Period | None
 
+    @classmethod
+    def of(cls, entry: BaselineEntry) -> MissingProfile:
+        chosen = entry.chosen
+        return cls(
+            file=entry.file,
+            name=entry.name,
+            kind=entry.kind,
+            total_usd=chosen.cost.total_usd if chosen else None,
+            period=chosen.cost.period if chosen else None,
+        )
+
 
 class CheckReport(_Lenient):
     schema_version: int = REPORT_SCHEMA_VERSION
@@ -191,6 +202,21 @@ def _failed(
     )
 
 
+def baseline_verdict(
+    old: BaselineEntry | None, chosen: PlacementSummary | None, thresholds: Thresholds, period: Period
+) -> tuple[BaselineResult, str | None, list[str]]:
+    """Against a baseline entry (None: the profile is new): the diff, the placement-change detail, the
+    thresholds the increase breaks (none without a placement)."""
+    diff = compare(old.chosen, chosen) if old is not None else BaselineResult(found=False)
+    moved = None
+    if diff.found and diff.changes:
+        moved = "placement changed since the baseline: " + "; ".join(
+            f"{c.field} {c.old} → {c.new}" for c in diff.changes
+        )
+    breaches = threshold_breaches(diff, thresholds, period) if chosen is not None else []
+    return diff, moved, breaches
+
+
 def evaluate(
     path: str,
     plan: Plan,
@@ -215,11 +241,10 @@ def evaluate(
     reasons: list[str] = []
     details: list[str] = []
     diff: BaselineResult | None = None
+    breaches: list[str] = []
     if options.baseline is not None:
-        diff = compare(baseline.chosen, chosen) if baseline is not None else BaselineResult(found=False)
-        if diff.found and diff.changes:
-            moved = "; ".join(f"{c.field} {c.old} → {c.new}" for c in diff.changes)
-            details.append(f"placement changed since the baseline: {moved}")
+        diff, moved, breaches = baseline_verdict(baseline, chosen, options.thresholds, period)
+        details.extend([moved] if moved else [])
     code = ExitCode.OK
     result_status: Status = budget.status
     if plan.chosen is None:
@@ -231,7 +256,6 @@ def evaluate(
             reason, why = _over_budget(plan, limit, line)
             reasons.append(reason)
             details[:0] = why
-        breaches = threshold_breaches(diff, options.thresholds, period) if diff else []
         reasons.extend(breaches)
         if reasons:
             code = ExitCode.OVER_BUDGET
@@ -288,6 +312,24 @@ def _period_totals(pairs: Iterable[tuple[str | None, float | None]]) -> PeriodTo
     return PeriodTotals(run=run, month=month)
 
 
+def tally(results: Sequence[ProfileResult], past: PeriodTotals | None) -> Totals:
+    """Counts by verdict and the chosen placements' cost per period, against the baseline's when given."""
+    cost = _period_totals((r.chosen.cost.period, r.chosen.cost.total_usd) for r in results if r.chosen)
+    return Totals(
+        profiles=len(results),
+        within=sum(r.status == "within" for r in results),
+        over=sum(r.status == "over" for r in results),
+        no_budget=sum(r.status == "none" for r in results),
+        infeasible=sum(r.status == "infeasible" for r in results),
+        invalid=sum(r.status in ("invalid", "unavailable", "error") for r in results),
+        failed=sum(r.gate == "fail" for r in results),
+        warned=sum(r.gate == "warn" for r in results),
+        cost_usd=cost,
+        baseline_cost_usd=past,
+        delta_usd=PeriodTotals(run=cost.run - past.run, month=cost.month - past.month) if past else None,
+    )
+
+
 def check_profiles(items: Sequence[ProfileInput], catalog: Catalog, options: CheckOptions) -> CheckReport:
     """Plan every profile against its budget (a bad profile fails alone; the others are still checked)."""
     if not items:
@@ -303,35 +345,12 @@ def check_profiles(items: Sequence[ProfileInput], catalog: Catalog, options: Che
         if index is not None:
             matched.add(index)
     baseline = options.baseline
-    missing = [
-        MissingProfile(
-            file=e.file,
-            name=e.name,
-            kind=e.kind,
-            total_usd=e.chosen.cost.total_usd if e.chosen else None,
-            period=e.chosen.cost.period if e.chosen else None,
-        )
-        for i, e in enumerate(baseline.entries if baseline else ())
-        if i not in matched
-    ]
-    cost = _period_totals((r.chosen.cost.period, r.chosen.cost.total_usd) for r in results if r.chosen)
+    missing = [MissingProfile.of(e) for i, e in enumerate(baseline.entries if baseline else ()) if i not in matched]
     past = None
     if baseline is not None:
         past = _period_totals((e.chosen.cost.period, e.chosen.cost.total_usd) for e in baseline.entries if e.chosen)
     code = worst_exit(r.exit_code for r in results)
-    totals = Totals(
-        profiles=len(results),
-        within=sum(r.status == "within" for r in results),
-        over=sum(r.status == "over" for r in results),
-        no_budget=sum(r.status == "none" for r in results),
-        infeasible=sum(r.status == "infeasible" for r in results),
-        invalid=sum(r.status in ("invalid", "unavailable", "error") for r in results),
-        failed=sum(r.gate == "fail" for r in results),
-        warned=sum(r.gate == "warn" for r in results),
-        cost_usd=cost,
-        baseline_cost_usd=past,
-        delta_usd=PeriodTotals(run=cost.run - past.run, month=cost.month - past.month) if past else None,
-    )
+    totals = tally(results, past)
     return CheckReport(
         exit_code=int(code),
         passed=code == ExitCode.OK,

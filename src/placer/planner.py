@@ -28,7 +28,7 @@ from placer.plan import (
 )
 from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, Objective, TrainingProfile
 
-_KIND_REJECTS = {
+KIND_REJECTS = {
     "training": {"api": "a per-token API cannot run training", "mac": "Mac rentals are for Apple builds"},
     "inference": {"mac": "Mac rentals are for Apple builds, not model serving"},
     "apple-build": {
@@ -55,7 +55,7 @@ def _hint(index: CatalogIndex, name: str, choices: list[str]) -> str | None:
     return f"did you mean {guess!r}?" if guess else None
 
 
-def _check_names(profile: AnyProfile, index: CatalogIndex) -> set[str] | None:
+def check_names(profile: AnyProfile, index: CatalogIndex) -> set[str] | None:
     """Validate catalog names used by the profile; return the accelerator keys it allows (None = any)."""
     c = profile.constraints
     providers = sorted(index.providers)
@@ -92,7 +92,7 @@ def _resolve_place(index: CatalogIndex, name: str, path: tuple[str | int, ...]) 
     return region
 
 
-def _context(profile: AnyProfile, index: CatalogIndex) -> Context:
+def context_for(profile: AnyProfile, index: CatalogIndex) -> Context:
     data_region, size = None, 0.0
     if profile.data is not None:
         data_region = _resolve_place(index, profile.data.location, ("data", "location"))
@@ -106,8 +106,8 @@ def _context(profile: AnyProfile, index: CatalogIndex) -> Context:
     return Context(index, data_region, size, users)
 
 
-def _filter(offer: AnyOffer, profile: AnyProfile, index: CatalogIndex, allowed: set[str] | None) -> None:
-    reason = _KIND_REJECTS[profile.kind].get(offer.kind)
+def filter_offer(offer: AnyOffer, profile: AnyProfile, index: CatalogIndex, allowed: set[str] | None) -> None:
+    reason = KIND_REJECTS[profile.kind].get(offer.kind)
     if reason:
         raise Rejected(reason, "kind")
     c = profile.constraints
@@ -131,10 +131,10 @@ def _score(offer: AnyOffer, profile: AnyProfile, ctx: Context, reference_speed: 
         return inference.score_api(offer, profile, ctx)
     if isinstance(profile, AppleBuildProfile) and isinstance(offer, MacOffer):
         return apple_build.score(offer, profile, ctx, reference_speed)
-    raise Rejected("offer kind does not fit this workload", "kind")  # pragma: no cover - _filter stops it
+    raise Rejected("offer kind does not fit this workload", "kind")  # pragma: no cover - filter_offer stops it
 
 
-def _reference_speed(profile: AnyProfile, index: CatalogIndex) -> float:
+def reference_chip_speed(profile: AnyProfile, index: CatalogIndex) -> float:
     if not isinstance(profile, AppleBuildProfile):
         return 1.0
     name = profile.build.reference_chip
@@ -148,7 +148,7 @@ def _reference_speed(profile: AnyProfile, index: CatalogIndex) -> float:
     return spec.build_speed
 
 
-def _metric(p: Placement) -> float:
+def ranking_metric(p: Placement) -> float:
     if p.time.wall_hours is not None and p.latency.p95_ms is None:
         return p.time.wall_hours
     return p.latency.p95_ms if p.latency.p95_ms is not None else 0.0
@@ -158,12 +158,12 @@ def rank(placements: list[Placement], objective: Objective, budget: float | None
     if not placements:
         return []
     min_cost = min(p.cost.total_usd for p in placements) or 1.0
-    min_metric = min(_metric(p) for p in placements) or 1.0
+    min_metric = min(ranking_metric(p) for p in placements) or 1.0
 
     def key(p: Placement) -> tuple[bool, bool, float, float, int, str, str]:
         # within budget first; a price nobody publishes never beats one somebody does
         over = budget is not None and p.cost.total_usd > budget
-        cost, metric, instances = p.cost.total_usd, _metric(p), p.instances or 0
+        cost, metric, instances = p.cost.total_usd, ranking_metric(p), p.instances or 0
         if objective == "cost":
             return (over, is_assumed(p), cost, metric, instances, p.offer, p.pricing)
         if objective == "time":
@@ -173,7 +173,7 @@ def rank(placements: list[Placement], objective: Objective, budget: float | None
     return sorted(placements, key=key)
 
 
-def _plan_assumptions(profile: AnyProfile, catalog: Catalog) -> list[str]:
+def plan_assumptions(profile: AnyProfile, catalog: Catalog) -> list[str]:
     notes = [
         f"prices from the catalog as of {catalog.as_of}, each with its source, date and basis; "
         "placements priced by assumption rank after sourced ones"
@@ -243,7 +243,7 @@ def _alternatives(ranked: list[Placement], count: int) -> list[Placement]:
     return shown
 
 
-def _warnings(ranked: list[Placement]) -> list[str]:
+def plan_warnings(ranked: list[Placement]) -> list[str]:
     if not ranked:
         return []
     chosen = ranked[0]
@@ -266,16 +266,16 @@ def make_plan(
 ) -> Plan:
     options = options or PlanOptions()
     index = CatalogIndex(catalog)
-    allowed = _check_names(profile, index)
-    ctx = _context(profile, index)
-    reference_speed = _reference_speed(profile, index)
+    allowed = check_names(profile, index)
+    ctx = context_for(profile, index)
+    reference_speed = reference_chip_speed(profile, index)
     objective: Objective = options.objective or profile.objective
 
     placements: list[Placement] = []
     rejected: list[Rejection] = []
     for offer in sorted(catalog.offers, key=lambda o: o.id):
         try:
-            _filter(offer, profile, index, allowed)
+            filter_offer(offer, profile, index, allowed)
             placements.extend(_score(offer, profile, ctx, reference_speed))
         except Rejected as why:
             rejected.append(Rejection(offer=offer.id, reason=why.reason, code=why.code))
@@ -308,6 +308,6 @@ def make_plan(
         rejected=rejected,
         rejected_summary=summary,
         budget=BudgetVerdict(limit_usd=limit, total_usd=total, period=period, status=status),
-        assumptions=_plan_assumptions(profile, catalog),
-        warnings=[*options.warnings, *_warnings(ranked)],
+        assumptions=plan_assumptions(profile, catalog),
+        warnings=[*options.warnings, *plan_warnings(ranked)],
     )

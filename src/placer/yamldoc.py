@@ -70,16 +70,16 @@ def dotted_path(path: Sequence[str | int]) -> str:
     return out
 
 
-def read_text(path: str | Path, error: type[InputError]) -> str:
-    """Read a small UTF-8 text file, turning every OS and encoding failure into ``error``."""
+def read_text(path: str | Path, error: type[InputError], limit: int | None = MAX_BYTES) -> str:
+    """Read a UTF-8 text file (of at most ``limit`` bytes), turning every OS and encoding failure into ``error``."""
     name = str(path)
     p = Path(path)
     try:
         if p.is_dir():
             raise error("is a directory, not a file", location=SourceLocation(name))
         size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise error(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", location=SourceLocation(name))
+        if limit is not None and size > limit:
+            raise error(f"file is {size:,} bytes; the limit is {limit:,}", location=SourceLocation(name))
         raw = p.read_bytes()
     except FileNotFoundError:
         raise error("no such file", location=SourceLocation(name)) from None

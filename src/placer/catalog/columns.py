@@ -55,8 +55,7 @@ class OfferColumns:
     ethernet_or_small: Bools  # capped at 4 instances for training
     max_instances: Floats  # inf when unlimited
     shape: Ints  # GPU shape id; -1 otherwise
-    spot_rate: Floats  # interruptions per instance-month (the default where the data has none)
-    spot_class: Ints
+    spot_class: Ints  # one class per distinct spot interruption rate (the default where the data has none)
     # APIs (USD per million tokens)
     model: Ints  # index into model_keys; -1 otherwise
     model_keys: list[str]
@@ -73,7 +72,6 @@ class OfferColumns:
     hour_price: Floats  # cheapest hourly plan, for leases per working day
     hour_min_lease: Floats  # the smallest lease minimum among hourly plans
     mac_assumed: Bools  # a farm shows every plan's price; an elastic runner its per-minute one
-    mac_memory_gb: Floats
 
     @property
     def size(self) -> int:
@@ -110,7 +108,7 @@ def build_columns(catalog: Catalog, index: CatalogIndex | None = None) -> OfferC
     api = {f: np.full(n, nan) for f in ("in", "out", "ttft", "tps")}
     api_assumed = np.zeros(n, dtype=np.bool_)
     elastic = np.zeros(n, dtype=np.bool_)
-    mac = {f: np.full(n, nan) for f in ("startup", "minute", "held", "hour", "lease", "memory")}
+    mac = {f: np.full(n, nan) for f in ("startup", "minute", "held", "hour", "lease")}
     mac_assumed = np.zeros(n, dtype=np.bool_)
     for i, o in enumerate(offers):
         if isinstance(o, GpuOffer):
@@ -133,7 +131,6 @@ def build_columns(catalog: Catalog, index: CatalogIndex | None = None) -> OfferC
         else:
             elastic[i] = o.elastic
             mac["startup"][i] = o.startup_minutes
-            mac["memory"][i] = o.memory_gb if o.memory_gb is not None else nan
             minute = next((p for p in o.plans if p.unit == "minute"), None)
             if minute is not None:
                 mac["minute"][i] = minute.price.usd
@@ -168,7 +165,6 @@ def build_columns(catalog: Catalog, index: CatalogIndex | None = None) -> OfferC
         ethernet_or_small=small,
         max_instances=cap,
         shape=shape,
-        spot_rate=spot,
         spot_class=spot_class.astype(np.int64).reshape(-1),
         model=model,
         model_keys=model_keys,
@@ -184,5 +180,4 @@ def build_columns(catalog: Catalog, index: CatalogIndex | None = None) -> OfferC
         hour_price=mac["hour"],
         hour_min_lease=mac["lease"],
         mac_assumed=mac_assumed,
-        mac_memory_gb=mac["memory"],
     )

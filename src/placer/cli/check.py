@@ -10,7 +10,6 @@ under GitHub Actions, workflow-command annotations go to stderr; $GITHUB_STEP_SU
 from __future__ import annotations
 
 import dataclasses
-import enum
 import os
 import sys
 from pathlib import Path
@@ -19,19 +18,27 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from placer.cli.handler import errors_to_exit_codes, want_traceback
-from placer.cli.options import CatalogOption, MaxAgeOption, PluginsOption, TracebackOption
+from placer.cli.options import (
+    CatalogOption,
+    ExcludeOption,
+    MaxAgeOption,
+    MaxIncreasePctOption,
+    MaxIncreaseUsdOption,
+    MaxMonthlyUsdOption,
+    MaxUsdOption,
+    OutputOption,
+    PluginsOption,
+    PolicyOption,
+    TracebackOption,
+    WarnOnlyOption,
+)
+from placer.cli.reports import ReportFormat, emit
 from placer.errors import InputError, PlacerError, ProfileError, SourceLocation
 
 if TYPE_CHECKING:
     from placer.gate import CheckReport, ProfileInput
 
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
-
-
-class Format(str, enum.Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
 
 
 def _shown(path: Path) -> str:
@@ -115,31 +122,18 @@ def _diagnostics(report: CheckReport, github: bool) -> None:
             print(line, file=sys.stderr)
 
 
-def _render(report: CheckReport, output_format: Format, output: Path | None) -> None:
+def _render(report: CheckReport, output_format: ReportFormat, output: Path | None) -> None:
     """The report on stdout, or written atomically to ``output``."""
-    from placer.atomic import write_atomic
+    from placer.render import markdown as view
 
-    if output_format is Format.json:
-        from placer.render.json_out import to_json
-
-        text = to_json(report)
-    elif output_format is Format.markdown:
-        from placer.render.markdown import markdown
-
-        text = markdown(report)
-    elif output is None:
-        from placer.render.markdown import print_check
-
-        print_check(report)
-        return
-    else:
-        from placer.render.markdown import check_text
-
-        text = check_text(report)
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    emit(
+        report,
+        output_format,
+        output,
+        markdown=lambda: view.markdown(report),
+        table=lambda: view.print_check(report),
+        text=lambda: view.check_text(report),
+    )
 
 
 def check(
@@ -147,37 +141,19 @@ def check(
         list[str],
         typer.Argument(help="Profiles: files, directories (their *.yaml, *.yml) or quoted globs.", show_default=False),
     ],
-    policy: Annotated[
-        Path | None,
-        typer.Option(help="Budget policy (YAML): rules of {match: GLOB, max_usd | max_monthly_usd}, first match wins."),
-    ] = None,
-    max_usd: Annotated[
-        float | None, typer.Option(help="Budget per run for training profiles (USD); beats policy and profile.")
-    ] = None,
-    max_monthly_usd: Annotated[
-        float | None,
-        typer.Option(help="Budget per month for inference and apple-build profiles (USD); beats policy and profile."),
-    ] = None,
+    policy: PolicyOption = None,
+    max_usd: MaxUsdOption = None,
+    max_monthly_usd: MaxMonthlyUsdOption = None,
     baseline: Annotated[
         Path | None,
         typer.Option(help="An earlier `placer check --format json` report or `placer plan --format json` to diff."),
     ] = None,
-    max_increase_pct: Annotated[
-        float | None, typer.Option(min=0, help="Fail when a profile costs more than this % over the baseline.")
-    ] = None,
-    max_increase_usd: Annotated[
-        float | None, typer.Option(min=0, help="Fail when a profile costs more than this many USD over the baseline.")
-    ] = None,
-    warn_only: Annotated[
-        bool, typer.Option("--warn-only", help="Over budget or threshold: warn on stderr and exit 0.")
-    ] = False,
-    exclude: Annotated[
-        list[str] | None, typer.Option(help="Skip profiles matching this glob; repeatable.", show_default=False)
-    ] = None,
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.table,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
-    ] = None,
+    max_increase_pct: MaxIncreasePctOption = None,
+    max_increase_usd: MaxIncreaseUsdOption = None,
+    warn_only: WarnOnlyOption = False,
+    exclude: ExcludeOption = None,
+    output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.table,
+    output: OutputOption = None,
     catalog: CatalogOption = None,
     plugins: PluginsOption = None,
     max_age_days: MaxAgeOption = None,

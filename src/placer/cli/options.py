@@ -34,3 +34,32 @@ MaxAgeOption = Annotated[
         show_default=False,
     ),
 ]
+
+# --- the budget gate's options, shared by `placer check` and `placer replan` -----------------------------------
+
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option(help="Budget policy (YAML): rules of {match: GLOB, max_usd | max_monthly_usd}, first match wins."),
+]
+MaxUsdOption = Annotated[
+    float | None, typer.Option(help="Budget per run for training profiles (USD); beats policy and profile.")
+]
+MaxMonthlyUsdOption = Annotated[
+    float | None,
+    typer.Option(help="Budget per month for inference and apple-build profiles (USD); beats policy and profile."),
+]
+MaxIncreasePctOption = Annotated[
+    float | None, typer.Option(min=0, help="Fail when a profile costs more than this % over the baseline.")
+]
+MaxIncreaseUsdOption = Annotated[
+    float | None, typer.Option(min=0, help="Fail when a profile costs more than this many USD over the baseline.")
+]
+WarnOnlyOption = Annotated[
+    bool, typer.Option("--warn-only", help="Over budget or threshold: warn on stderr and exit 0.")
+]
+ExcludeOption = Annotated[
+    list[str] | None, typer.Option(help="Skip profiles matching this glob; repeatable.", show_default=False)
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
+]

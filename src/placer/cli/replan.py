@@ -10,7 +10,6 @@ placer itself failed on a profile (that profile is reported; the others are stil
 from __future__ import annotations
 
 import dataclasses
-import enum
 import sys
 import time
 from pathlib import Path
@@ -19,42 +18,37 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from placer.cli.handler import errors_to_exit_codes, want_traceback
-from placer.cli.options import CatalogOption, MaxAgeOption, PluginsOption, TracebackOption
+from placer.cli.options import (
+    CatalogOption,
+    ExcludeOption,
+    MaxAgeOption,
+    MaxIncreasePctOption,
+    MaxIncreaseUsdOption,
+    MaxMonthlyUsdOption,
+    MaxUsdOption,
+    OutputOption,
+    PluginsOption,
+    PolicyOption,
+    TracebackOption,
+    WarnOnlyOption,
+)
+from placer.cli.reports import ReportFormat, emit
 
 if TYPE_CHECKING:
-    from placer.batch import ReplanReport
+    from placer.replan_report import ReplanReport
 
 
-class Format(str, enum.Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
+def _render(report: ReplanReport, output_format: ReportFormat, output: Path | None) -> None:
+    from placer.render import replan_view as view
 
-
-def _render(report: ReplanReport, output_format: Format, output: Path | None) -> None:
-    from placer.atomic import write_atomic
-
-    if output_format is Format.json:
-        from placer.render.json_out import to_json
-
-        text = to_json(report)
-    elif output_format is Format.markdown:
-        from placer.render.replan_view import markdown
-
-        text = markdown(report)
-    elif output is None:
-        from placer.render.replan_view import print_replan
-
-        print_replan(report)
-        return
-    else:
-        from placer.render.replan_view import replan_text
-
-        text = replan_text(report)
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    emit(
+        report,
+        output_format,
+        output,
+        markdown=lambda: view.markdown(report),
+        table=lambda: view.print_replan(report),
+        text=lambda: view.replan_text(report),
+    )
 
 
 def _diagnostics(report: ReplanReport) -> None:
@@ -87,32 +81,16 @@ def replan(
         Path | None,
         typer.Option(help="An earlier replan or check JSON report (or plans) to diff against: what moved."),
     ] = None,
-    max_increase_pct: Annotated[
-        float | None, typer.Option(min=0, help="Fail when a profile costs more than this % over the baseline.")
-    ] = None,
-    max_increase_usd: Annotated[
-        float | None, typer.Option(min=0, help="Fail when a profile costs more than this many USD over the baseline.")
-    ] = None,
-    policy: Annotated[
-        Path | None,
-        typer.Option(help="Budget policy (YAML): rules of {match: GLOB, max_usd | max_monthly_usd}, first match wins."),
-    ] = None,
-    max_usd: Annotated[
-        float | None, typer.Option(help="Budget per run for training profiles (USD); beats policy and profile.")
-    ] = None,
-    max_monthly_usd: Annotated[
-        float | None,
-        typer.Option(help="Budget per month for inference and apple-build profiles (USD); beats policy and profile."),
-    ] = None,
-    warn_only: Annotated[bool, typer.Option("--warn-only", help="Over budget or threshold: warn and exit 0.")] = False,
+    max_increase_pct: MaxIncreasePctOption = None,
+    max_increase_usd: MaxIncreaseUsdOption = None,
+    policy: PolicyOption = None,
+    max_usd: MaxUsdOption = None,
+    max_monthly_usd: MaxMonthlyUsdOption = None,
+    warn_only: WarnOnlyOption = False,
     alternatives: Annotated[int, typer.Option(min=0, max=50, help="Alternatives kept per profile in the report.")] = 3,
-    exclude: Annotated[
-        list[str] | None, typer.Option(help="Skip profiles matching this glob; repeatable.", show_default=False)
-    ] = None,
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.table,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
-    ] = None,
+    exclude: ExcludeOption = None,
+    output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.table,
+    output: OutputOption = None,
     progress: Annotated[
         bool | None,
         typer.Option(
@@ -128,23 +106,23 @@ def replan(
 ) -> None:
     """Re-plan many profiles on one catalog: what moved since a baseline, over-budget profiles, exit code."""
     from placer.baseline import Thresholds, read_baseline
-    from placer.batch import ReplanOptions, default_jobs, merge_reports, parse_shard, read_report
+    from placer.batch import ReplanOptions, default_jobs, parse_shard
     from placer.batch import replan as run
     from placer.budget import FlagBudgets, read_policy
     from placer.cli.check import expand_profiles
     from placer.errors import UsageError
     from placer.planner import PlanOptions
     from placer.render.progress import count_progress, wants_progress
+    from placer.replan_report import merge_reports, read_report
 
     with errors_to_exit_codes(want_traceback(show_traceback), []):
         thresholds = Thresholds(max_increase_pct, max_increase_usd)
         if thresholds.any and baseline is None:
             raise UsageError("--max-increase-pct and --max-increase-usd compare with a baseline: add --baseline")
-        for flag, value in (("--max-usd", max_usd), ("--max-monthly-usd", max_monthly_usd)):
-            if value is not None and not (value > 0 and value < float("inf")):
-                raise UsageError(f"{flag} must be a positive number, got {value:g}")
+        flags = FlagBudgets(max_usd, max_monthly_usd)
+        flags.validate()
         options = ReplanOptions(
-            flags=FlagBudgets(max_usd, max_monthly_usd),
+            flags=flags,
             policy=read_policy(policy) if policy else None,
             baseline=read_baseline(baseline) if baseline else None,
             thresholds=thresholds,

@@ -55,11 +55,19 @@ def job_minutes(load: BuildLoad, chip_speed: float) -> float:
     return load.minutes_per_job * load.reference_speed / chip_speed
 
 
+def farm_size(load: BuildLoad, chip_speed: float) -> int:
+    """Macs for the farm: the fewest whose 95th-percentile queue wait stays within the profile's limit."""
+    arrivals_per_h = load.jobs_per_day / load.working_hours_per_day
+    return min_servers(
+        arrivals_per_h, job_minutes(load, chip_speed) / 60, load.max_queue_wait_minutes / 60, WAIT_QUANTILE
+    )
+
+
 def estimate_farm(load: BuildLoad, chip_speed: float, plans: list[Plan]) -> BuildEstimate:
     minutes = job_minutes(load, chip_speed)
     service_h = minutes / 60
     arrivals_per_h = load.jobs_per_day / load.working_hours_per_day
-    machines = min_servers(arrivals_per_h, service_h, load.max_queue_wait_minutes / 60, WAIT_QUANTILE)
+    machines = farm_size(load, chip_speed)
     wait50 = wait_quantile(machines, arrivals_per_h, service_h, 0.5) * 60
     wait95 = wait_quantile(machines, arrivals_per_h, service_h, WAIT_QUANTILE) * 60
     busy = load.jobs_per_day * load.working_days_per_month * service_h

@@ -12,6 +12,18 @@ from placer.profile import AppleBuildProfile
 PER_UNIT = {"minute": "per-minute", "hour": "hourly", "day": "daily", "week": "weekly", "month": "monthly"}
 
 
+def build_load(profile: AppleBuildProfile, reference_speed: float) -> apple_build.BuildLoad:
+    b = profile.build
+    return apple_build.BuildLoad(
+        jobs_per_day=b.jobs_per_day,
+        minutes_per_job=b.minutes_per_job,
+        reference_speed=reference_speed,
+        max_queue_wait_minutes=b.max_queue_wait_minutes,
+        working_hours_per_day=b.working_hours_per_day,
+        working_days_per_month=b.working_days_per_month,
+    )
+
+
 def score(offer: MacOffer, profile: AppleBuildProfile, ctx: Context, reference_speed: float) -> list[Placement]:
     b = profile.build
     hw = ctx.index.catalog.hardware[offer.chip]
@@ -22,14 +34,7 @@ def score(offer: MacOffer, profile: AppleBuildProfile, ctx: Context, reference_s
             raise Rejected(f"memory not listed; the profile needs ≥ {b.min_memory_gb:g} GB", "memory")
         if offer.memory_gb < b.min_memory_gb:
             raise Rejected(f"{offer.memory_gb:g} GB < {b.min_memory_gb:g} GB needed", "memory")
-    load = apple_build.BuildLoad(
-        jobs_per_day=b.jobs_per_day,
-        minutes_per_job=b.minutes_per_job,
-        reference_speed=reference_speed,
-        max_queue_wait_minutes=b.max_queue_wait_minutes,
-        working_hours_per_day=b.working_hours_per_day,
-        working_days_per_month=b.working_days_per_month,
-    )
+    load = build_load(profile, reference_speed)
     notes = [
         f"{hw.name} builds at {hw.build_speed:.2f}× an M4 ({hw.build_speed_assumption or hw.source})",
         *region_notes(ctx, offer),

@@ -5,8 +5,6 @@ budget and where it came from, status, delta against the baseline), then why eac
 
 from __future__ import annotations
 
-import io
-import os
 from dataclasses import dataclass
 
 from rich import box
@@ -17,7 +15,7 @@ from rich.text import Text
 from placer.baseline import PlacementSummary
 from placer.budget import signed_pct, signed_usd, usd
 from placer.gate import CheckReport, ProfileResult
-from placer.render.table import PIPE_WIDTH
+from placer.render.table import plain_text, stdout_console
 
 
 def _placement(p: PlacementSummary | None) -> tuple[str, ...]:
@@ -235,15 +233,9 @@ def render_check(report: CheckReport) -> Group:
 
 
 def print_check(report: CheckReport, console: Console | None = None) -> None:
-    if console is None:
-        console = Console(soft_wrap=False)
-        if not console.is_terminal and "COLUMNS" not in os.environ:
-            console = Console(soft_wrap=False, width=PIPE_WIDTH)
-    console.print(render_check(report))
+    (console or stdout_console()).print(render_check(report))
 
 
 def check_text(report: CheckReport) -> str:
     """The terminal rendering as plain text, for ``--output FILE`` with the table format."""
-    console = Console(width=PIPE_WIDTH, record=True, color_system=None, force_terminal=False, file=io.StringIO())
-    console.print(render_check(report))
-    return console.export_text()
+    return plain_text(render_check(report))

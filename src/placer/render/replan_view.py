@@ -6,18 +6,15 @@ One layout, two media: Markdown (a pull-request comment or the job summary) and 
 
 from __future__ import annotations
 
-import io
-import os
-
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from placer.batch import Move, ReplanEntry, ReplanReport
 from placer.budget import signed_pct, signed_usd, usd
 from placer.render.markdown import _cell, _code
-from placer.render.table import PIPE_WIDTH
+from placer.render.table import plain_text, stdout_console
+from placer.replan_report import Move, ReplanEntry, ReplanReport
 
 SHOWN = 20  # moves and failures listed; the JSON report has them all
 
@@ -166,14 +163,9 @@ def render_replan(report: ReplanReport) -> Group:
 
 
 def print_replan(report: ReplanReport, console: Console | None = None) -> None:
-    if console is None:
-        console = Console(soft_wrap=False)
-        if not console.is_terminal and "COLUMNS" not in os.environ:
-            console = Console(soft_wrap=False, width=PIPE_WIDTH)
-    console.print(render_replan(report))
+    (console or stdout_console()).print(render_replan(report))
 
 
 def replan_text(report: ReplanReport) -> str:
-    console = Console(width=PIPE_WIDTH, record=True, color_system=None, force_terminal=False, file=io.StringIO())
-    console.print(render_replan(report))
-    return console.export_text()
+    """The terminal rendering as plain text, for ``--output FILE`` with the table format."""
+    return plain_text(render_replan(report))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 
 from rich import box
@@ -192,9 +193,20 @@ def render_plan(plan: Plan) -> Group:
 PIPE_WIDTH = 120  # when stdout is a file or pipe, rich would otherwise wrap at 80 columns
 
 
+def stdout_console() -> Console:
+    """Stdout at the terminal's width; piped, a fixed width (unless $COLUMNS says otherwise)."""
+    console = Console(soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(soft_wrap=False, width=PIPE_WIDTH)
+    return console
+
+
+def plain_text(renderable: RenderableType) -> str:
+    """What the terminal would show, without colour, at the piped width: for ``--output FILE``."""
+    console = Console(width=PIPE_WIDTH, record=True, color_system=None, force_terminal=False, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
 def print_plan(plan: Plan, console: Console | None = None) -> None:
-    if console is None:
-        console = Console(soft_wrap=False)
-        if not console.is_terminal and "COLUMNS" not in os.environ:
-            console = Console(soft_wrap=False, width=PIPE_WIDTH)
-    console.print(render_plan(plan))
+    (console or stdout_console()).print(render_plan(plan))

@@ -1,0 +1,92 @@
+"""The catalog as the shortlist sees it: its columns and the lookups every profile repeats, kept between profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from placer.catalog.columns import Bools, Floats, Ints, OfferColumns, build_columns
+from placer.catalog.models import ApiOffer, Catalog, Region
+from placer.estimate.egress import Egress, egress
+from placer.placements.common import Context
+
+
+class Market:
+    """Built once per catalog: columns, region-pattern masks and per-user RTT rows (cached across profiles)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.columns: OfferColumns = build_columns(catalog)
+        self.index = self.columns.index
+        self.regions_ok: dict[tuple[str, ...], Bools] = {}
+        self.rtt_rows: dict[str, Floats] = {}
+        instance = []
+        for o in self.columns.offers:
+            instance.append(o.provider_model if isinstance(o, ApiOffer) else o.instance)
+        self.instance = instance
+
+    def example(self, mask: Bools, attribute: Ints, reason: Callable[[int], str]) -> str:
+        """The reason of the most common value among the masked rows (e.g. the provider most rejected)."""
+        values = attribute[mask]
+        common = int(np.bincount(values - values.min()).argmax() + values.min())
+        row = int(np.flatnonzero(mask & (attribute == common))[0])
+        return reason(row)
+
+    def region_mask(self, patterns: tuple[str, ...]) -> Bools:
+        mask = self.regions_ok.get(patterns)
+        if mask is None:
+            keys = self.columns.region_keys
+            mask = np.array([self.index.region_matches(list(patterns), *k.split("/", 1)) for k in keys], dtype=np.bool_)
+            self.regions_ok[patterns] = mask
+        return mask
+
+    def moves(self, ctx: Context) -> list[Egress | None]:
+        """The data copy for each relation to the data's region: same region, same provider, other provider."""
+        src = ctx.data_region
+        if src is None:
+            return [None, None, None]
+        provider = src.key.split("/", 1)[0]
+        internet = self.index.egress_tiers(provider, "internet")
+        inter = self.index.egress_tiers(provider, "inter-region")
+        size = ctx.data_size_gb
+        return [
+            egress(size, True, True, internet, inter),
+            egress(size, False, True, internet, inter),
+            egress(size, False, False, internet, inter),
+        ]
+
+    def relation(self, ctx: Context, row: Ints) -> Ints:
+        cols = self.columns
+        src = ctx.data_region
+        if src is None:
+            return np.zeros(row.size, dtype=np.int64)
+        provider = src.key.split("/", 1)[0]
+        region_code = cols.region_keys.index(src.key) if src.key in cols.region_keys else -1
+        provider_code = cols.providers.index(provider) if provider in cols.providers else -1
+        same_region = cols.region[row] == region_code
+        same_provider = cols.provider[row] == provider_code
+        return np.where(same_region, 0, np.where(same_provider, 1, 2)).astype(np.int64)
+
+    def rtts(self, ctx: Context, region_codes: Ints) -> tuple[Floats, Floats]:
+        """Mean and worst RTT from the profile's users to each region, as ``user_rtt`` computes them."""
+        keys = self.columns.region_keys
+        if not ctx.user_regions:
+            return np.zeros(len(keys)), np.zeros(len(keys))
+        rows = [self.rtt_row(user) for user in ctx.user_regions]
+        total = rows[0].copy()
+        for row in rows[1:]:
+            total = total + row  # summed in the users' order, as sum() does
+        return total / len(rows), np.max(np.stack(rows), axis=0)
+
+    def rtt_row(self, user: Region) -> Floats:
+        """RTT from one user place to every region of the catalog, computed once per place and kept."""
+        row = self.rtt_rows.get(user.key)
+        if row is None:
+            row = np.zeros(len(self.columns.region_keys))
+            for code, key in enumerate(self.columns.region_keys):
+                here = self.catalog.regions.get(key)
+                if here is not None:
+                    row[code] = self.index.rtt(user, here).ms
+            self.rtt_rows[user.key] = row
+        return row

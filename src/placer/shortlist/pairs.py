@@ -1,0 +1,358 @@
+"""Candidate (offer, pricing) pairs for one profile: the constraints' filter, then lower bounds on every pair's
+cost and time or latency, computed as arrays (ideal accelerator-hours for training; compute and memory floors on
+replicas for serving; the queue-free farm for builds)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from placer.catalog.columns import API, GPU, MAC, PRICINGS, Bools, Floats, Ints
+from placer.catalog.models import ApiOffer, GpuOffer
+from placer.estimate import inference as inference_model
+from placer.estimate import training as training_model
+from placer.estimate.apple_build import farm_size, job_minutes
+from placer.estimate.queueing import TooManyServers
+from placer.placements import apple_build, inference
+from placer.placements.common import Context, Rejected, pricing_options
+from placer.plan import RejectionGroup
+from placer.planner import KIND_REJECTS, filter_offer
+from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, TrainingProfile
+from placer.shortlist.market import Market
+
+PER_TOKEN, RENTAL = 3, 4
+PRICING_NAMES = (*PRICINGS, "per-token", "rental")
+# what the plan shows the best of side by side (planner._family): a pricing, a way of serving, a kind of farm
+FAMILIES = (*PRICINGS, "self-hosted", "hosted-api", "farm", "elastic")
+SELF_HOSTED, HOSTED_API, FARM, ELASTIC = 3, 4, 5, 6
+SAFETY = 1 - 1e-9  # bounds are shaded down so that rounding never lifts one above the exact figure
+FIRST_WAVE = 64
+
+
+@dataclass
+class Pairs:
+    row: Ints
+    pricing: Ints
+    family: Ints  # index into FAMILIES
+    assumed: Bools
+    key: Ints
+    cost_lb: Floats
+    metric_lb: Floats
+    egress_usd: Floats
+    egress_hours: Floats
+    rel: Ints  # the data's place: 0 same region, 1 same provider, 2 another provider
+    rtt50: Floats = field(default_factory=lambda: np.zeros(0))  # per region code: users' mean RTT
+    rtt95: Floats = field(default_factory=lambda: np.zeros(0))  # and worst
+    serving: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # GPU serving shape (× zero price)
+
+
+@dataclass
+class Counts:
+    groups: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def add(self, code: str, count: int, example: str) -> None:
+        if count:
+            had, first = self.groups.get(code, (0, example))
+            self.groups[code] = (had + count, first)
+
+    def summary(self) -> list[RejectionGroup]:
+        items = sorted(self.groups.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        return [RejectionGroup(code=code, count=count, example=example) for code, (count, example) in items]
+
+
+def filter_rows(market: Market, profile: AnyProfile, allowed: set[str] | None, counts: Counts) -> Bools:
+    """Rows that pass the profile's constraints, in make_plan's order; the others are counted by reason."""
+    cols = market.columns
+    offers = cols.offers
+
+    def why(row: int) -> str:
+        try:
+            filter_offer(offers[row], profile, market.index, allowed)
+        except Rejected as exc:
+            return exc.reason
+        return "passes"  # pragma: no cover - only rejected rows are asked
+
+    def reject(mask: Bools, code: str, attribute: Ints, reason: Callable[[int], str] = why) -> None:
+        count = int(mask.sum())
+        if count:
+            counts.add(code, count, market.example(mask, attribute, reason))
+
+    wrong_kind = np.isin(cols.kind, [{"gpu": GPU, "api": API, "mac": MAC}[k] for k in KIND_REJECTS[profile.kind]])
+    reject(wrong_kind, "kind", cols.kind)
+    alive = ~wrong_kind
+    c = profile.constraints
+    ok = np.ones(len(cols.providers), dtype=np.bool_)
+    if c.providers:
+        wanted = {p.lower() for p in c.providers}
+        ok &= np.array([p in wanted for p in cols.providers], dtype=np.bool_)
+    if c.exclude_providers:
+        excluded = {p.lower() for p in c.exclude_providers}
+        ok &= np.array([p not in excluded for p in cols.providers], dtype=np.bool_)
+    out = alive & ~ok[cols.provider]
+    reject(out, "provider", cols.provider)
+    alive &= ~out
+    if c.regions:
+        out = alive & ~market.region_mask(tuple(c.regions))[cols.region]
+        reject(out, "region", cols.region_name)
+        alive &= ~out
+    if allowed is not None:
+        hw_ok = np.array([k in allowed for k in cols.hardware_keys], dtype=np.bool_)
+        out = alive & (cols.hardware >= 0) & ~hw_ok[np.maximum(cols.hardware, 0)]
+        reject(out, "accelerator", cols.hardware)
+        alive &= ~out
+    return alive
+
+
+def build_pairs(
+    market: Market, profile: AnyProfile, ctx: Context, reference_speed: float, alive: Bools, counts: Counts
+) -> Pairs:
+    cols = market.columns
+    rows: list[Ints] = []
+    pricing: list[Ints] = []
+    if isinstance(profile, TrainingProfile | InferenceProfile):
+        gpu = alive & (cols.kind == GPU)
+        if isinstance(profile, InferenceProfile) and not profile.inference.self_hosted:
+            _reject_by_scorer(market, gpu, "serving", profile, ctx, counts)
+            gpu = gpu & False
+        wanted = [PRICINGS.index(p) for p in wanted_pricings(profile)]
+        has = np.zeros_like(gpu)
+        for p in wanted:
+            has |= ~np.isnan(cols.price[p])
+        none = gpu & ~has
+        if none.any():
+            first = int(np.flatnonzero(none)[0])
+            try:
+                pricing_options(cols.offers[first], profile.constraints)  # type: ignore[arg-type]
+                example = "no wanted price"  # pragma: no cover
+            except Rejected as exc:
+                example = exc.reason
+            counts.add("pricing", int(none.sum()), example)
+        for p in wanted:
+            take = np.flatnonzero(gpu & ~np.isnan(cols.price[p]))
+            rows.append(take)
+            pricing.append(np.full(take.size, p, dtype=np.int64))
+    if isinstance(profile, InferenceProfile):
+        api = alive & (cols.kind == API)
+        wanted_models = {inference.model_key(n) for n in profile.inference.accept_models}
+        if profile.model.name:
+            wanted_models.add(inference.model_key(profile.model.name))
+        model_ok = np.array([k in wanted_models for k in cols.model_keys], dtype=np.bool_)
+        if not profile.inference.hosted_api:
+            _reject_by_scorer(market, api, "serving", profile, ctx, counts)
+            api = api & False
+        wrong = api & ~model_ok[np.maximum(cols.model, 0)]
+        if wrong.any():
+            _reject_by_scorer(market, wrong, "model", profile, ctx, counts, cols.model)
+        take = np.flatnonzero(api & ~wrong)
+        rows.append(take)
+        pricing.append(np.full(take.size, PER_TOKEN, dtype=np.int64))
+    if isinstance(profile, AppleBuildProfile):
+        take = np.flatnonzero(alive & (cols.kind == MAC))
+        rows.append(take)
+        pricing.append(np.full(take.size, RENTAL, dtype=np.int64))
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    price_code = np.concatenate(pricing) if pricing else np.zeros(0, dtype=np.int64)
+    moves = market.moves(ctx)
+    rel = market.relation(ctx, row)
+    egress_usd = np.array([m.usd if m else 0.0 for m in moves])[rel]
+    egress_hours = np.array([m.hours if m else 0.0 for m in moves])[rel]
+    pairs = Pairs(
+        row=row,
+        pricing=price_code,
+        family=np.zeros(row.size, dtype=np.int64),
+        assumed=np.zeros(row.size, dtype=np.bool_),
+        key=np.zeros(row.size, dtype=np.int64),
+        cost_lb=np.zeros(row.size),
+        metric_lb=np.zeros(row.size),
+        egress_usd=egress_usd,
+        egress_hours=egress_hours,
+        rel=rel,
+    )
+    if isinstance(profile, TrainingProfile):
+        _training_bounds(market, profile, pairs)
+    elif isinstance(profile, InferenceProfile):
+        _inference_bounds(market, profile, ctx, pairs)
+    else:
+        _build_bounds(market, profile, reference_speed, pairs)
+    pairs.cost_lb = np.nan_to_num(pairs.cost_lb, nan=0.0) * SAFETY
+    pairs.metric_lb = np.nan_to_num(pairs.metric_lb, nan=0.0) * SAFETY
+    return pairs
+
+
+def _reject_by_scorer(
+    market: Market,
+    mask: Bools,
+    code: str,
+    profile: AnyProfile,
+    ctx: Context,
+    counts: Counts,
+    attribute: Ints | None = None,
+) -> None:
+    if not mask.any():
+        return
+    cols = market.columns
+
+    def why(row: int) -> str:
+        offer = cols.offers[row]
+        try:
+            if isinstance(offer, ApiOffer) and isinstance(profile, InferenceProfile):
+                inference.score_api(offer, profile, ctx)
+            elif isinstance(offer, GpuOffer) and isinstance(profile, InferenceProfile):
+                inference.gpu_figures(offer, profile, ctx)
+        except Rejected as exc:
+            return exc.reason
+        return code  # pragma: no cover
+
+    counts.add(code, int(mask.sum()), market.example(mask, attribute if attribute is not None else cols.kind, why))
+
+
+def _training_bounds(market: Market, profile: TrainingProfile, pairs: Pairs) -> None:
+    cols = market.columns
+    row, p = pairs.row, pairs.pricing
+    precision = profile.model.precision
+    rate = np.full(len(cols.hardware_keys), np.nan)
+    for h, key in enumerate(cols.hardware_keys):
+        hw = market.catalog.hardware.get(key)
+        if hw is None or not hw.trains_llms:
+            continue
+        peak, mfu = hw.peak_tflops.get(precision), profile.training.mfu or hw.mfu.get(precision)
+        if peak is not None and mfu is not None:
+            rate[h] = peak * 1e12 * mfu * 3600  # FLOPs per accelerator-hour at full scaling and goodput
+    acc_hours = profile.flops / rate[cols.hardware[row]]
+    per = cols.per_instance[row]
+    price = cols.price[p, row]
+    pairs.cost_lb = acc_hours / per * price + pairs.egress_usd
+    if profile.resources.count is not None:
+        most = np.ceil(profile.resources.count / per) * per
+    else:
+        cap = np.minimum(np.floor(profile.resources.max_count / per), cols.max_instances[row])
+        cap = np.where(cols.ethernet_or_small[row], np.minimum(cap, training_model.ETHERNET_MAX_INSTANCES), cap)
+        most = np.maximum(cap, 1) * per
+    pairs.metric_lb = acc_hours / most + pairs.egress_hours
+    spot = np.where(p == PRICINGS.index("spot"), cols.spot_class[row], 0)
+    n_spot = int(cols.spot_class.max(initial=0)) + 1
+    pairs.key = ((cols.shape[row] * 3 + p) * n_spot + spot) * 3 + pairs.rel
+    pairs.family = p.copy()
+    pairs.assumed = cols.assumed[p, row]
+
+
+def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, pairs: Pairs) -> None:
+    cols = market.columns
+    spec = profile.inference
+    row, p = pairs.row, pairs.pricing
+    r50, r95 = market.rtts(ctx, cols.region[row])
+    pairs.rtt50, pairs.rtt95 = r50, r95
+    rtt95 = r95[cols.region[row]]
+    gpu = p < PER_TOKEN
+    model = inference.model_shape(profile)
+    # GPU pairs: replicas × tensor-parallel ≥ what memory, prefill compute and decode compute need
+    bw = np.full(len(cols.hardware_keys), np.nan)
+    peak = np.full(len(cols.hardware_keys), np.nan)
+    for h, key in enumerate(cols.hardware_keys):
+        hw = market.catalog.hardware.get(key)
+        if hw is None or hw.mem_bw_tbps is None or "bf16" not in hw.peak_tflops:
+            continue
+        bf16 = hw.peak_tflops["bf16"]
+        bw[h] = hw.mem_bw_tbps
+        peak[h] = hw.peak_tflops.get("fp8", bf16) if model.precision == "fp8" else bf16
+    hwc = np.maximum(cols.hardware[row], 0)
+    flops = peak[hwc] * 1e12
+    per = cols.per_instance[row]
+    mem = cols.memory_gb[row]
+    context = spec.input_tokens + spec.output_tokens
+    mean_ctx = spec.input_tokens + spec.output_tokens / 2
+    kv = model.kv_bytes_per_token
+    tp_min = np.full(row.size, np.nan)
+    tp_max = np.ones(row.size)
+    for tp in (16, 8, 4, 2, 1):
+        fits = (tp <= per) & ((inference_model.USABLE_MEMORY * tp * mem * 1e9 - model.weight_bytes) >= context * kv)
+        tp_min = np.where(fits, tp, tp_min)
+    for tp in (1, 2, 4, 8, 16):
+        tp_max = np.where(tp <= per, tp, tp_max)
+    prefill = 2 * model.active_parameters * spec.input_tokens + model.attention_flops(spec.input_tokens)
+    decode = 2 * model.active_parameters + model.attention_flops_per_token(mean_ctx)
+    util = inference_model.MAX_UTILISATION
+    need = np.maximum(
+        tp_min,
+        np.maximum(
+            spec.requests_per_second * prefill / (flops * inference_model.EFF_PREFILL * util),
+            spec.requests_per_second * spec.output_tokens * decode / (flops * inference_model.EFF_COMPUTE * util),
+        ),
+    )
+    instances = np.maximum(1.0, np.ceil(need / per - 1e-9))
+    hours = inference_model.HOURS_PER_MONTH * spec.hours_per_day / 24
+    gpu_price = cols.price[np.minimum(p, 2), row]
+    gpu_cost = instances * (gpu_price * hours) + pairs.egress_usd
+    # no configuration is faster than the widest tensor-parallel group at batch 1 (its step is a lower bound)
+    step = np.maximum(
+        (model.weight_bytes + mean_ctx * kv) / (tp_max * bw[hwc] * 1e12 * inference_model.EFF_BANDWIDTH),
+        decode / (tp_max * flops * inference_model.EFF_COMPUTE),
+    )
+    gpu_p95 = rtt95 + (prefill / (tp_max * flops * inference_model.EFF_PREFILL) + spec.output_tokens * step) * 1000
+    # APIs: the estimate is a formula, so the bound is the figure itself (shaded by SAFETY)
+    seconds = inference_model.HOURS_PER_MONTH * 3600 * spec.hours_per_day / 24
+    requests = spec.mean_requests_per_second * seconds
+    api_cost = requests * spec.input_tokens / 1e6 * cols.input_price[row] + (
+        requests * spec.output_tokens / 1e6 * cols.output_price[row]
+    )
+    api_p95 = (
+        rtt95
+        + inference_model.API_P95_TTFT_FACTOR * cols.ttft_ms[row]
+        + spec.output_tokens / cols.tokens_per_s[row] * 1000
+    )
+    pairs.cost_lb = np.where(gpu, gpu_cost, api_cost)
+    pairs.metric_lb = np.where(gpu, gpu_p95, api_p95)
+    # one estimate per (shape, zero price, user RTT) for GPUs; an API is its own key
+    zero = (gpu_price == 0).astype(np.int64)
+    gpu_key = (cols.shape[row] * 2 + zero) * len(cols.region_keys) + cols.region[row]
+    pairs.key = np.where(gpu, gpu_key, -1 - row)
+    pairs.serving = np.where(gpu, cols.shape[row] * 2 + zero, -1)
+    pairs.family = np.where(gpu, SELF_HOSTED, HOSTED_API).astype(np.int64)
+    pairs.assumed = np.where(gpu, cols.assumed[np.minimum(p, 2), row], cols.api_assumed[row])
+
+
+def _build_bounds(market: Market, profile: AppleBuildProfile, reference_speed: float, pairs: Pairs) -> None:
+    cols = market.columns
+    b = profile.build
+    row = pairs.row
+    load = apple_build.build_load(profile, reference_speed)
+    minutes = np.full(len(cols.hardware_keys), np.nan)
+    machines = np.full(len(cols.hardware_keys), np.nan)
+    for h in np.unique(cols.hardware[row]).tolist():
+        hw = market.catalog.hardware.get(cols.hardware_keys[h])
+        if hw is None or hw.build_speed is None:
+            continue
+        minutes[h] = job_minutes(load, hw.build_speed)
+        with suppress(TooManyServers):  # the scorer rejects such a farm when it is examined
+            machines[h] = farm_size(load, hw.build_speed)
+    job = minutes[np.maximum(cols.hardware[row], 0)]
+    elastic = cols.elastic[row]
+    days = b.working_days_per_month
+    leased = np.full(row.size, np.inf)
+    if b.working_hours_per_day < 24:
+        lease = np.maximum(np.nan_to_num(cols.hour_min_lease[row], nan=0.0), b.working_hours_per_day)
+        leased = np.nan_to_num(days * lease * cols.hour_price[row], nan=np.inf)
+    per_machine = np.fmin(np.nan_to_num(cols.held_month[row], nan=np.inf), leased)
+    farm = machines[np.maximum(cols.hardware[row], 0)] * np.where(np.isinf(per_machine), 0.0, per_machine)
+    startup = cols.startup_minutes[row]
+    runner = b.jobs_per_day * days * (job + startup) * cols.minute_price[row]
+    pairs.cost_lb = np.where(elastic, runner, farm)
+    pairs.metric_lb = np.where(elastic, startup + job, job) * 60_000
+    pairs.key = -1 - row
+    pairs.family = np.where(elastic, ELASTIC, FARM).astype(np.int64)
+    pairs.assumed = cols.mac_assumed[row]
+
+
+def wanted_pricings(profile: TrainingProfile | InferenceProfile) -> list[str]:
+    c = profile.constraints
+    if c.spot == "only":
+        return ["spot"]
+    wanted = ["on-demand"]
+    if c.spot == "allow":
+        wanted.append("spot")
+    if c.reserved == "allow":
+        wanted.append("reserved")
+    return wanted

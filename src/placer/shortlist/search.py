@@ -1,0 +1,454 @@
+"""The search: pairs examined in order of their bounds, one estimate per key, and make_plan's ranking verified
+one placement at a time (a pair is placed only once no unexamined bound can rank before it)."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from placer.catalog.columns import PRICINGS, Bools, Floats, Ints
+from placer.catalog.models import ApiOffer, GpuOffer, MacOffer
+from placer.estimate import inference as inference_model
+from placer.estimate import training as training_model
+from placer.placements import apple_build, inference, training
+from placer.placements.common import Context, Rejected
+from placer.plan import Placement
+from placer.planner import ranking_metric
+from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, Objective, TrainingProfile
+from placer.shortlist.market import Market
+from placer.shortlist.pairs import PER_TOKEN, PRICING_NAMES, SAFETY, Counts, Pairs
+
+FIRST_WAVE = 64
+
+RankKey = tuple[int, float, float, int, str, str]
+
+
+@dataclass(frozen=True)
+class Exact:
+    cost: float
+    metric: float
+    instances: int
+
+
+class _Stream:
+    """One family's pairs in order of their bound: (over-budget, assumed) group first, then the bound.
+    Sorted a wave at a time, so a profile decided by its first few pairs never sorts the rest."""
+
+    def __init__(self, members: Ints, group: Ints, primary: Floats, secondary: Floats, dead: Bools) -> None:
+        self.dead = dead  # pairs rejected in bulk (their whole shape or key): skipped, never examined
+        self.primary = primary
+        self.secondary = secondary
+        self.group = group
+        self.rest = [members[group[members] == g] for g in range(4)]
+        self.g = 0
+        self.wave = FIRST_WAVE
+        self.buffer: list[int] = []
+
+    def _fill(self) -> None:
+        while not self.buffer and self.g < 4:
+            rest = self.rest[self.g]
+            rest = rest[~self.dead[rest]]
+            if rest.size == 0:
+                self.g += 1
+                continue
+            k = min(self.wave, rest.size)
+            self.wave *= 2
+            if k < rest.size:  # the k smallest, and every pair tied with the largest of them
+                values = self.primary[rest]
+                edge = np.partition(values, k - 1)[k - 1]
+                inside = values <= edge
+                take, self.rest[self.g] = rest[inside], rest[~inside]
+            else:
+                take, self.rest[self.g] = rest, rest[:0]
+            ordered = take[np.lexsort((self.secondary[take], self.primary[take]))]
+            self.buffer = ordered[::-1].tolist()
+
+    def peek(self) -> tuple[int, float, float] | None:
+        while True:
+            self._fill()
+            if not self.buffer or not self.dead[self.buffer[-1]]:
+                break
+            self.buffer.pop()
+        if not self.buffer:
+            return None
+        j = self.buffer[-1]
+        return int(self.group[j]), float(self.primary[j]), float(self.secondary[j])
+
+    def pop(self) -> int:
+        return self.buffer.pop()
+
+
+def _groups(values: Ints) -> tuple[Ints, Ints, Ints]:
+    """np.unique(values, return_index=True, return_inverse=True) for small non-negative ints, without a sort."""
+    size = int(values.max(initial=-1)) + 1
+    first = np.full(size, -1, dtype=np.int64)
+    first[values[::-1]] = np.arange(values.size - 1, -1, -1)  # the last write wins: each value's first index
+    present = np.flatnonzero(first >= 0)
+    position = np.full(size, -1, dtype=np.int64)
+    position[present] = np.arange(present.size)
+    return present, first[present], position[values]
+
+
+class Search:
+    """Examines pairs in bound order and yields make_plan's ranking one verified placement at a time."""
+
+    def __init__(
+        self,
+        market: Market,
+        profile: AnyProfile,
+        ctx: Context,
+        reference_speed: float,
+        pairs: Pairs,
+        counts: Counts,
+    ) -> None:
+        self.market = market
+        self.moves = market.moves(ctx)
+        self.profile = profile
+        self.ctx = ctx
+        self.reference_speed = reference_speed
+        self.pairs = pairs
+        self.counts = counts
+        self.exact: dict[int, Exact | None] = {}
+        self.keyed: dict[int, tuple[float, int, float] | Rejected] = {}  # GPU key -> (scale, instances, metric)
+        self.placed: dict[int, Placement] = {}
+        self.examined = 0
+        self.estimates = 0
+        self.dead = np.zeros(len(pairs.row), dtype=np.bool_)
+        self.looked = np.zeros(len(pairs.row), dtype=np.bool_)
+        self.served: dict[int, tuple[int, float] | Rejected] = {}  # serving shape -> (instances, p95 at no RTT)
+        self.slo_floor: dict[int, float] = {}  # serving shape -> least user RTT at which the SLO was missed
+
+    # --- exact figures ------------------------------------------------------------------------------------
+
+    def _offer(self, j: int) -> GpuOffer | ApiOffer | MacOffer:
+        return self.market.columns.offers[int(self.pairs.row[j])]
+
+    def _price(self, j: int) -> float:
+        return float(self.market.columns.price[int(self.pairs.pricing[j]), int(self.pairs.row[j])])
+
+    def _key_estimate(self, j: int) -> tuple[float, int, float] | Rejected:
+        """(the factor price multiplies, instances, metric before the copy) for pair j's key."""
+        key = int(self.pairs.key[j])
+        known = self.keyed.get(key)
+        if known is not None:
+            return known
+        self.estimates += 1
+        offer = self._offer(j)
+        assert isinstance(offer, GpuOffer)
+        pricing = PRICINGS[int(self.pairs.pricing[j])]
+        result: tuple[float, int, float] | Rejected
+        try:
+            if isinstance(self.profile, TrainingProfile):
+                hw, peak, mfu = training.figures(offer, self.profile, self.ctx)
+                move = self.moves[int(self.pairs.rel[j])]
+                rate = training.spot_rate(offer, self.ctx)[0] if pricing == "spot" else 0.0
+                acc = training.accelerator(offer, hw, peak, mfu, self._price(j), rate)
+                try:
+                    est = training_model.estimate(acc, training.job(self.profile, move))
+                except training_model.Infeasible as exc:
+                    raise Rejected(exc.reason, exc.code) from None
+                result = (est.wall_hours, est.instances, est.wall_hours)
+            else:
+                assert isinstance(self.profile, InferenceProfile)
+                _, bandwidth, peak = inference.gpu_figures(offer, self.profile, self.ctx)
+                code = int(self.market.columns.region[int(self.pairs.row[j])])
+                load = inference.load(self.profile, float(self.pairs.rtt50[code]), float(self.pairs.rtt95[code]))
+                figures = inference.hardware(offer, bandwidth, peak, self._price(j))
+                try:
+                    serving = inference_model.estimate(inference.model_shape(self.profile), load, figures)
+                except inference_model.Infeasible as exc:
+                    raise Rejected(exc.reason, exc.code) from None
+                result = (float(serving.instances), serving.instances, serving.p95_ms)
+        except Rejected as exc:
+            result = exc
+        self.keyed[key] = result
+        return result
+
+    def _kill(self, mask: Bools, rejected: Rejected) -> None:
+        """Reject every pair in ``mask`` not yet looked at, for one reason that holds for all of them."""
+        fresh = mask & ~self.dead & ~self.looked
+        self.counts.add(rejected.code, int(fresh.sum()), rejected.reason)
+        self.dead |= mask
+
+    def _served(self, j: int) -> tuple[int, float] | Rejected:
+        """The serving estimate of pair j's shape with users at no distance: (instances, p95 without RTT).
+
+        A nearer user never needs more: so a shape that fails here fails everywhere, and where RTT + this
+        p95 still meets the SLO, the same configuration is the cheapest at that RTT too."""
+        group = int(self.pairs.serving[j])
+        known = self.served.get(group)
+        if known is not None:
+            return known
+        self.estimates += 1
+        offer = self._offer(j)
+        assert isinstance(offer, GpuOffer)
+        assert isinstance(self.profile, InferenceProfile)
+        result: tuple[int, float] | Rejected
+        try:
+            _, bandwidth, peak = inference.gpu_figures(offer, self.profile, self.ctx)
+            figures = inference.hardware(offer, bandwidth, peak, self._price(j))
+            try:
+                est = inference_model.estimate(
+                    inference.model_shape(self.profile), inference.load(self.profile, 0.0, 0.0), figures
+                )
+            except inference_model.Infeasible as exc:
+                raise Rejected(exc.reason, exc.code) from None
+            result = (est.instances, est.p95_ms)
+        except Rejected as exc:
+            result = exc
+            self._kill(self.pairs.serving == group, exc)
+        self.served[group] = result
+        return result
+
+    def _serving(self, j: int) -> Exact | None:
+        assert isinstance(self.profile, InferenceProfile)
+        spec = self.profile.inference
+        base = self._served(j)
+        if isinstance(base, Rejected):
+            self.counts.add(base.code, 1, base.reason)
+            return None
+        instances, p95 = base
+        price, extra = self._price(j), float(self.pairs.egress_usd[j])
+        hours = inference_model.HOURS_PER_MONTH * spec.hours_per_day / 24
+        rtt95 = float(self.pairs.rtt95[int(self.market.columns.region[int(self.pairs.row[j])])])
+        slo = spec.slo.p95_latency_ms
+        if slo is None or rtt95 + p95 <= slo:
+            return Exact(instances * (price * hours) + extra, rtt95 + p95, instances)
+        group = int(self.pairs.serving[j])
+        if rtt95 >= self.slo_floor.get(group, np.inf):
+            self.counts.add("slo", 1, f"p95 latency over the SLO of {slo:,.0f} ms from {rtt95:,.0f} ms away")
+            return None
+        got = self._key_estimate(j)
+        if isinstance(got, Rejected):
+            if got.code == "slo":
+                self.slo_floor[group] = min(self.slo_floor.get(group, np.inf), rtt95)
+            self.counts.add(got.code, 1, got.reason)
+            return None
+        _, instances, metric = got
+        return Exact(instances * (price * hours) + extra, metric, instances)
+
+    def figures(self, j: int) -> Exact | None:
+        """Pair j's exact cost, metric and instance count (as make_plan's placement has them), or None."""
+        if j in self.exact:
+            return self.exact[j]
+        self.examined += 1
+        self.looked[j] = True
+        value: Exact | None = None
+        if self.pairs.pricing[j] < PER_TOKEN and isinstance(self.profile, InferenceProfile):
+            value = self._serving(j)
+        elif self.pairs.pricing[j] < PER_TOKEN:
+            got = self._key_estimate(j)
+            if isinstance(got, Rejected):
+                self.counts.add(got.code, 1, got.reason)
+                self._kill(self.pairs.key == self.pairs.key[j], got)
+            else:
+                wall, instances, _ = got
+                compute = wall * instances * self._price(j)  # the order training.estimate multiplies in
+                moved = float(self.pairs.egress_hours[j])
+                metric = wall + moved if self._moved() else wall
+                value = Exact(compute + float(self.pairs.egress_usd[j]), metric, instances)
+        else:
+            self.estimates += 1
+            try:
+                placement = self._score(j)[0]
+            except Rejected as exc:
+                self.counts.add(exc.code, 1, exc.reason)
+            else:
+                self.placed[j] = placement
+                value = Exact(placement.cost.total_usd, ranking_metric(placement), placement.instances or 0)
+        self.exact[j] = value
+        return value
+
+    def _moved(self) -> bool:
+        return self.ctx.data_region is not None
+
+    def _score(self, j: int) -> list[Placement]:
+        offer, profile = self._offer(j), self.profile
+        if isinstance(offer, ApiOffer) and isinstance(profile, InferenceProfile):
+            return inference.score_api(offer, profile, self.ctx)
+        if isinstance(offer, MacOffer) and isinstance(profile, AppleBuildProfile):
+            return apple_build.score(offer, profile, self.ctx, self.reference_speed)
+        if isinstance(offer, GpuOffer) and isinstance(profile, TrainingProfile):
+            return training.score(offer, profile, self.ctx)
+        if isinstance(offer, GpuOffer) and isinstance(profile, InferenceProfile):
+            return inference.score_gpu(offer, profile, self.ctx)
+        raise AssertionError("pair of an offer kind this workload does not use")  # pragma: no cover
+
+    def placement(self, j: int) -> Placement:
+        """The placement make_plan builds for pair j, from the same scorer."""
+        if j in self.placed:
+            return self.placed[j]
+        pricing = PRICING_NAMES[int(self.pairs.pricing[j])]
+        placement = next(p for p in self._score(j) if p.pricing == pricing)
+        figures = self.exact[j]
+        if figures is None or placement.cost.total_usd != figures.cost:
+            raise AssertionError(f"shortlist and scorer disagree on {placement.offer} ({pricing})")
+        return placement
+
+    # --- ranking -------------------------------------------------------------------------------------------
+
+    def _dedupe(self, j: int) -> tuple[str, str, str]:
+        row = int(self.pairs.row[j])
+        return (
+            self.market.columns.offers[row].provider,
+            self.market.instance[row],
+            PRICING_NAMES[int(self.pairs.pricing[j])],
+        )
+
+    def _order(
+        self, primary_lb: Floats, group_lb: Ints, key: Callable[[int, Exact], RankKey], secondary_lb: Floats
+    ) -> Callable[[Sequence[int]], tuple[RankKey, int] | None]:
+        """A generator-like function: each call returns the next pair in rank order among the given families."""
+        family = self.pairs.family
+        families = np.unique(family).tolist()
+        streams = {
+            f: _Stream(np.flatnonzero(family == f), group_lb, primary_lb, secondary_lb, self.dead) for f in families
+        }
+        heaps: dict[int, list[tuple[RankKey, int]]] = {f: [] for f in families}
+
+        def step(active: Sequence[int]) -> tuple[RankKey, int] | None:
+            while True:
+                best_heap: tuple[RankKey, int] | None = None
+                for f in active:
+                    if heaps[f] and (best_heap is None or heaps[f][0] < best_heap):
+                        best_heap = heaps[f][0]
+                best_stream: tuple[tuple[int, float, float], int] | None = None
+                for f in active:
+                    head = streams[f].peek()
+                    if head is not None and (best_stream is None or head < best_stream[0]):
+                        best_stream = (head, f)
+                if best_heap is not None and (best_stream is None or best_heap[0][:3] < best_stream[0]):
+                    return heapq.heappop(heaps[int(family[best_heap[1]])])
+                if best_stream is None:
+                    return None
+                f = best_stream[1]
+                j = streams[f].pop()
+                figures = self.figures(j)
+                if figures is not None:
+                    heapq.heappush(heaps[f], (key(j, figures), j))
+
+        return step
+
+    def _minimum(self, bounds: Floats, pick: Callable[[Exact], float]) -> float | None:
+        """The least exact figure over all pairs (the balanced objective normalises by it)."""
+        zero = np.zeros(len(self.pairs.row), dtype=np.int64)
+
+        def key(j: int, e: Exact) -> RankKey:
+            return (0, pick(e), 0.0, 0, "", "")
+
+        first = self._order(bounds, zero, key, np.zeros(len(self.pairs.row)))(np.unique(self.pairs.family).tolist())
+        return first[0][1] if first else None
+
+    def _prime(self) -> None:
+        """One estimate per GPU key (training) or serving shape (inference), before any ranking: it turns the
+        analytic bounds of every pair sharing it into (near-)exact ones, and rejects a failing shape in bulk,
+        so the search pops little more than the shortlist itself."""
+        pairs = self.pairs
+        gpu = np.flatnonzero(pairs.pricing < PER_TOKEN)
+        if gpu.size == 0:
+            return
+        price = self.market.columns.price[pairs.pricing[gpu], pairs.row[gpu]]
+        if isinstance(self.profile, InferenceProfile):
+            groups, first, where = _groups(pairs.serving[gpu])
+            counts = np.full(groups.size, np.nan)
+            base = np.full(groups.size, np.nan)
+            for g, at in enumerate(first.tolist()):
+                got = self._served(int(gpu[at]))
+                if not isinstance(got, Rejected):
+                    counts[g], base[g] = got
+            hours = inference_model.HOURS_PER_MONTH * self.profile.inference.hours_per_day / 24
+            scale = counts[where.reshape(-1)] * hours
+            # where RTT + the shape's p95 meets the SLO (or there is none), that sum is the pair's p95
+            p95 = pairs.rtt95[self.market.columns.region[pairs.row[gpu]]] + base[where.reshape(-1)]
+            slo = self.profile.inference.slo.p95_latency_ms
+            sure = ~np.isnan(p95) & ((p95 <= slo) if slo is not None else True)
+            pairs.metric_lb[gpu] = np.where(sure, np.fmax(pairs.metric_lb[gpu], p95 * SAFETY), pairs.metric_lb[gpu])
+        else:
+            keys, first, where = _groups(pairs.key[gpu])
+            hours_of = np.full(keys.size, np.nan)
+            wall_of = np.full(keys.size, np.nan)
+            for k, at in enumerate(first.tolist()):
+                trained = self._key_estimate(int(gpu[at]))
+                if isinstance(trained, Rejected):
+                    self._kill(pairs.key == keys[k], trained)
+                else:
+                    hours_of[k], wall_of[k] = trained[0] * trained[1], trained[2]
+            scale = hours_of[where.reshape(-1)]
+            wall = wall_of[where.reshape(-1)]
+            pairs.metric_lb[gpu] = np.fmax(pairs.metric_lb[gpu], (wall + pairs.egress_hours[gpu]) * SAFETY)
+        refined = (scale * price + pairs.egress_usd[gpu]) * SAFETY
+        pairs.cost_lb[gpu] = np.fmax(pairs.cost_lb[gpu], refined)
+        slo = self.profile.inference.slo.p95_latency_ms if isinstance(self.profile, InferenceProfile) else None
+        if slo is not None:  # too far from the users for even the fastest configuration: rejected in bulk
+            far = np.zeros(len(pairs.row), dtype=np.bool_)
+            far[gpu] = pairs.metric_lb[gpu] > slo
+            self._kill(far, Rejected(f"p95 latency over the SLO of {slo:,.0f} ms even at batch 1", "slo"))
+
+    def run(self, objective: Objective, limit: float | None, count: int) -> tuple[int | None, list[int]]:
+        pairs = self.pairs
+        if len(pairs.row) == 0:
+            return None, []
+        self._prime()
+        over_lb = (pairs.cost_lb > limit) if limit is not None else np.zeros(len(pairs.row), dtype=np.bool_)
+        group = over_lb.astype(np.int64) * 2 + pairs.assumed.astype(np.int64)
+        offers = self.market.columns.offers
+
+        def tail(j: int, e: Exact) -> tuple[int, str, str]:
+            return e.instances, offers[int(pairs.row[j])].id, PRICING_NAMES[int(pairs.pricing[j])]
+
+        def grouped(j: int, e: Exact) -> int:
+            over = limit is not None and e.cost > limit
+            return int(over) * 2 + int(pairs.assumed[j])
+
+        if objective == "cost":
+            primary, secondary = pairs.cost_lb, pairs.metric_lb
+
+            def key(j: int, e: Exact) -> RankKey:
+                return (grouped(j, e), e.cost, e.metric, *tail(j, e))
+
+        elif objective == "time":
+            primary, secondary = pairs.metric_lb, pairs.cost_lb
+
+            def key(j: int, e: Exact) -> RankKey:
+                return (grouped(j, e), e.metric, e.cost, *tail(j, e))
+
+        else:
+            least_cost = self._minimum(pairs.cost_lb, lambda e: e.cost)
+            least_metric = self._minimum(pairs.metric_lb, lambda e: e.metric)
+            if least_cost is None or least_metric is None:
+                return None, []
+            c0, m0 = least_cost or 1.0, least_metric or 1.0
+            primary = pairs.cost_lb / c0 + pairs.metric_lb / m0
+            secondary = pairs.cost_lb
+
+            def key(j: int, e: Exact) -> RankKey:
+                return (grouped(j, e), e.cost / c0 + e.metric / m0, e.cost, *tail(j, e))
+
+        step = self._order(primary, group, key, secondary)
+        everyone: list[int] = np.unique(pairs.family).tolist()
+        first = step(everyone)
+        if first is None:
+            return None, []
+        chosen = first[1]
+        seen = {self._dedupe(chosen)}
+        families = {int(pairs.family[chosen])}
+        shown: list[int] = []
+        active: Sequence[int] = everyone
+        while count > 0 and active:
+            item = step(active)
+            if item is None:
+                break
+            j = item[1]
+            dedupe = self._dedupe(j)
+            if dedupe in seen:
+                continue
+            if len(shown) < count or int(pairs.family[j]) not in families:
+                seen.add(dedupe)
+                families.add(int(pairs.family[j]))
+                shown.append(j)
+            if len(shown) >= count:
+                active = [f for f in everyone if f not in families]
+        return chosen, shown
