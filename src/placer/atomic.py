@@ -10,6 +10,28 @@ from pathlib import Path
 from placer.errors import OutputError
 
 
+def _umask() -> int:
+    """The process umask, read without changing it (Linux); elsewhere set and restored at once."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(target: Path) -> int:
+    """An existing file keeps its mode; a new one gets what open() would give it (0666 less the umask), not
+    mkstemp's private 0600, so a teammate or a later job step can read a report placer wrote."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
 def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> None:
     """Write to a temporary file in the same directory, fsync it, then rename it over ``path``."""
     target = Path(path)
@@ -23,6 +45,7 @@ def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8"
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), _mode_for(target))
             handle.write(raw)
             handle.flush()
             os.fsync(handle.fileno())
