@@ -9,6 +9,7 @@ the others, and ``merge`` joins their reports into one.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import zlib
@@ -136,7 +137,11 @@ def plan_fleet(
                     progress(len(chunk))
         else:
             context = multiprocessing.get_context("fork")
+            # Objects made so far (the catalog, its columns) go to the permanent generation, so the workers'
+            # garbage collector never writes to their pages and forked workers keep sharing them.
+            gc.freeze()
             with context.Pool(options.jobs) as pool:
+                gc.unfreeze()
                 for done in pool.imap(_work, _chunks(paths, size)):
                     entries.extend(ReplanEntry.model_validate(e) for e in done)
                     if progress:

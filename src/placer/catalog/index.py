@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from placer.catalog.models import Catalog, EgressTier, GpuOffer, Region
+from placer.catalog.models import Catalog, EgressTier, GpuOffer, Region, SpotRisk
 from placer.estimate.network import Rtt, rtt
 
 
@@ -21,11 +21,15 @@ class CatalogIndex:
     providers: frozenset[str] = field(init=False)
     _latency: dict[tuple[str, str], float] = field(init=False)
     _hw_by_norm: dict[str, str] = field(init=False)
+    _spot_by_provider: dict[str, list[SpotRisk]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.providers = frozenset(o.provider for o in self.catalog.offers)
         self._latency = {(p.src, p.dst): p.p50_ms for p in self.catalog.latency}
         self._hw_by_norm = {_norm(k): k for k in self.catalog.hardware}
+        self._spot_by_provider = {}
+        for risk in self.catalog.spot_risk:  # in catalog order: the last match wins
+            self._spot_by_provider.setdefault(risk.provider, []).append(risk)
 
     # --- names -------------------------------------------------------------------------------------
 
@@ -85,9 +89,7 @@ class CatalogIndex:
 
     def spot_interruptions_per_month(self, offer: GpuOffer) -> float | None:
         best: float | None = None
-        for risk in self.catalog.spot_risk:
-            if risk.provider == offer.provider and (
-                offer.instance.startswith(risk.match) or offer.accelerator == risk.match
-            ):
+        for risk in self._spot_by_provider.get(offer.provider, ()):
+            if offer.instance.startswith(risk.match) or offer.accelerator == risk.match:
                 best = risk.interruptions_per_month
         return best
