@@ -1,4 +1,10 @@
-"""Atomic file writes: a crash or kill mid-write leaves the old file whole, never a half-written one."""
+"""Atomic file writes: a crash or kill mid-write leaves the old file whole, never a half-written one.
+
+Every file placer writes (price caches, snapshots, pulled snapshots, reports, the job summary, the entry-point
+cache) goes through :func:`write_atomic`. The data goes to ``.NAME.XXXXXXXX.tmp`` beside the target and is renamed
+over it. An exception removes the temporary file; a SIGKILL cannot, and leaves that one ``.tmp`` file behind:
+stale temporary files are ignored (nothing in placer reads them) and never replace the target.
+"""
 
 from __future__ import annotations
 
@@ -33,14 +39,20 @@ def _mode_for(target: Path) -> int:
 
 
 def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> None:
-    """Write to a temporary file in the same directory, fsync it, then rename it over ``path``."""
+    """Write to a temporary file in the same directory, fsync it, then rename it over ``path`` (over the file a
+    symlink points to, as open() would, so the link stays a link)."""
     target = Path(path)
+    if target.is_symlink():
+        with contextlib.suppress(OSError, RuntimeError):  # a symlink loop: replace the link itself
+            target = target.resolve()
     raw = data.encode(encoding) if isinstance(data, str) else data
     try:
         if target.is_dir():
             raise IsADirectoryError(21, "is a directory")
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(f"cannot write {target}: part of its folder path is a file") from None
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:

@@ -72,7 +72,7 @@ def _plan_one(path: str, engine: Shortlister, options: ReplanOptions) -> ReplanE
         own = profile.budget.max_usd if profile.budget else None
         limit = resolve_budget(profile.kind, path, own, options.flags, options.policy)
         budgeted = profile.model_copy(update={"budget": Budget(max_usd=limit.max_usd) if limit else None})
-        found = engine.shortlist(budgeted, options.plan_options, file=path)
+        found = engine.shortlist(options.datasets.resolve(budgeted).profile, options.plan_options, file=path)
     except PlacerError as exc:
         return ReplanEntry(**_failed(path, exc, doc, None).model_dump())
     on_budget_line = limit is not None and limit.source == "profile"
@@ -139,6 +139,7 @@ def plan_fleet(
             context = multiprocessing.get_context("fork")
             # Objects made so far (the catalog, its columns) go to the permanent generation, so the workers'
             # garbage collector never writes to their pages and forked workers keep sharing them.
+            options.datasets.prefetch(paths)  # each s3:// dataset listed once, here, not once per worker
             gc.freeze()
             with context.Pool(options.jobs) as pool:
                 gc.unfreeze()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from placer.errors import InputError, SourceLocation
-from placer.yamldoc import parse_yaml, read_text, validation_error
+from placer.yamldoc import describe, parse_yaml, read_text, validation_error
 
 ENV = "PLACER_CONFIG"
 
@@ -22,12 +23,20 @@ class ConfigError(InputError):
     """The config file is invalid (exit 3)."""
 
 
-class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _catalog_path(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError(f"a catalog is a file path, got {describe(value)}")
+    if not value.strip():
+        raise ValueError("a catalog path cannot be empty")
+    return value
 
-    catalogs: list[Path] = Field(default_factory=list)
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    catalogs: list[Annotated[Path, BeforeValidator(_catalog_path)]] = Field(default_factory=list)
     plugins: str | None = None  # comma-separated names, "all" or "none"
-    max_price_age_days: int | None = Field(default=None, ge=0)
+    max_price_age_days: int | None = Field(default=None, ge=0, le=36500)  # a century: more is a typo
 
 
 def config_path() -> Path:

@@ -32,9 +32,10 @@ from placer.budget import (
     worst_exit,
 )
 from placer.catalog.models import Catalog
+from placer.dataset import Datasets, plan_profile
 from placer.errors import ExitCode, InputError, PlacerError, UsageError
 from placer.plan import Placement, Plan
-from placer.planner import PlanOptions, make_plan
+from placer.planner import PlanOptions
 from placer.profile import Budget, ProfileDocument
 
 # --- the report --------------------------------------------------------------------------------------------
@@ -173,6 +174,7 @@ class CheckOptions:
     thresholds: Thresholds = field(default_factory=Thresholds)
     warn_only: bool = False
     plan_options: PlanOptions = field(default_factory=PlanOptions)
+    datasets: Datasets = field(default_factory=Datasets, compare=False, repr=False)  # s3:// sizes, once a run
 
 
 _STATUS_FOR_CODE: dict[int, Status] = {3: "invalid", 6: "unavailable"}
@@ -293,7 +295,7 @@ def _check_one(
         limit = resolve_budget(profile.kind, item.path, own, options.flags, options.policy)
         # plan with the budget that applies, so the planner prefers placements within it (as `placer plan` does)
         budgeted = profile.model_copy(update={"budget": Budget(max_usd=limit.max_usd) if limit else None})
-        plan = make_plan(budgeted, catalog, options.plan_options, file=item.path)
+        plan = plan_profile(budgeted, catalog, options.plan_options, file=item.path, datasets=options.datasets)
     except PlacerError as exc:
         failed = BaselineResult(found=index is not None) if baseline else None
         return _failed(item.path, exc, doc, failed), index

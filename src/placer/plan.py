@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 PLAN_SCHEMA_VERSION = 1
 
@@ -104,6 +104,18 @@ class Plan(_Model):
     budget: BudgetVerdict
     assumptions: list[str]
     warnings: list[str] = Field(default_factory=list)
+    # Only with PlanOptions(pareto=True): the cost/time frontier (placer.pareto), sorted by cost, and every
+    # placement the planner scored, in rank order (for the chart's cloud; never in JSON). Absent otherwise, and
+    # then left out of the JSON too, so a plan without them is byte-identical to one made before they existed.
+    pareto: list[Placement] | None = None
+    scored: list[Placement] | None = Field(default=None, exclude=True, repr=False)
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_pareto(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.pareto is None:
+            data.pop("pareto", None)
+        return data
 
     @property
     def feasible(self) -> bool:

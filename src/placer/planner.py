@@ -44,6 +44,7 @@ class PlanOptions:
     objective: Objective | None = None
     sources: tuple[SourceRef, ...] = ()  # the catalog's source mix, reported in the plan
     warnings: tuple[str, ...] = ()  # e.g. stale prices, found while assembling the catalog
+    pareto: bool = False  # also return the cost/time frontier (Plan.pareto) and every scored placement
 
 
 def _error(message: str, path: tuple[str | int, ...], hint: str | None = None) -> ProfileError:
@@ -95,6 +96,12 @@ def _resolve_place(index: CatalogIndex, name: str, path: tuple[str | int, ...]) 
 def context_for(profile: AnyProfile, index: CatalogIndex) -> Context:
     data_region, size = None, 0.0
     if profile.data is not None:
+        if profile.data.size_gb is None or "://" in profile.data.location:  # pure: no listing here
+            raise _error(
+                f"{profile.data.location} must be measured before planning: "
+                "use placer.dataset.plan_profile (or Datasets.resolve)",
+                ("data", "location"),
+            )
         data_region = _resolve_place(index, profile.data.location, ("data", "location"))
         size = profile.data.size_gb
     users: tuple[Region, ...] = ()
@@ -293,6 +300,11 @@ def make_plan(
     period = "run" if isinstance(profile, TrainingProfile) else "month"
     total = chosen.cost.total_usd if chosen else None
     status = "none" if limit is None or total is None else ("over" if total > limit else "within")
+    pareto: list[Placement] | None = None
+    if options.pareto:
+        from placer.pareto import frontier  # noqa: PLC0415 - a plan without a frontier pays nothing for it
+
+        pareto = frontier(ranked, profile.kind)  # in rank order, so a tie keeps the one ranked first
     return Plan(
         workload=WorkloadRef(name=profile.name, kind=profile.kind, file=file),
         catalog=CatalogRef(
@@ -310,4 +322,6 @@ def make_plan(
         budget=BudgetVerdict(limit_usd=limit, total_usd=total, period=period, status=status),
         assumptions=plan_assumptions(profile, catalog),
         warnings=[*options.warnings, *plan_warnings(ranked)],
+        pareto=pareto,
+        scored=ranked if options.pareto else None,
     )

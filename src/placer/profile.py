@@ -12,12 +12,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticKnownError
 
 from placer.catalog.models import Precision
+from placer.dataset import check_location, is_s3
 from placer.errors import ProfileError, SourceLocation
-from placer.numbers import parse_human_number, parse_plain_number
-from placer.yamldoc import YamlDocument, describe, parse_yaml, read_text, validation_error
+from placer.numbers import MAX_COUNT, parse_count, parse_human_number, parse_plain_number
+from placer.yamldoc import YamlDocument, clip, describe, parse_yaml, read_text, validation_error
 
 # Sizes of models and data take suffixes (70B, 2T); quantities in a unit (minutes, GB, req/s) do not.
 # Far beyond any real run, well inside float range: bigger is a typo, and would overflow the arithmetic.
@@ -26,7 +37,7 @@ Tokens = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1e
 Flops = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1e32)]
 PositiveNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0)]
 NonNegativeNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(ge=0)]
-Count = Annotated[int, BeforeValidator(parse_plain_number), Field(ge=1)]
+Count = Annotated[int, BeforeValidator(parse_count), Field(ge=1, le=MAX_COUNT)]
 Objective = Literal["cost", "time", "balanced"]
 KINDS = ("training", "inference", "apple-build")
 
@@ -64,8 +75,10 @@ class TrainingSpec(_Strict):
     tokens: Tokens | None = None
     flops: Flops | None = None
     mfu: Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0, le=1)] | None = None
-    checkpoint_interval_minutes: PositiveNumber = 30.0
-    restart_minutes: NonNegativeNumber = 10.0
+    # Each failure or spot preemption costs half an interval redone plus a restart. The defaults are assumptions
+    # (placer.estimate.training); a week or more is a unit slip (hours for minutes), not a plan.
+    checkpoint_interval_minutes: Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0, le=10080)] = 30.0
+    restart_minutes: Annotated[float, BeforeValidator(parse_plain_number), Field(ge=0, le=10080)] = 10.0
 
     @model_validator(mode="after")
     def _tokens_or_flops(self) -> "TrainingSpec":
@@ -123,8 +136,28 @@ class BuildSpec(_Strict):
 
 
 class DataSpec(_Strict):
-    size_gb: NonNegativeNumber
-    location: str = Field(min_length=1)
+    """Where the workload's data is and how big: each offer is charged copying it there (egress, hours).
+
+    ``location`` is a catalog region (``aws/us-east-1``) or an S3 URL (``s3://bucket/prefix``). ``size_gb``
+    may be left out for an S3 URL only: the objects under it are then listed at plan time (placer.dataset).
+    A size given wins; nothing is listed.
+    """
+
+    location: str = Field(min_length=1)  # before size_gb: its validator reads the location
+    size_gb: Annotated[NonNegativeNumber | None, Field(validate_default=True)] = None
+
+    @field_validator("location")
+    @classmethod
+    def _well_formed_url(cls, location: str) -> str:
+        return check_location(location)
+
+    @field_validator("size_gb")
+    @classmethod
+    def _size_unless_measured(cls, size_gb: float | None, info: ValidationInfo) -> float | None:
+        location = info.data.get("location")
+        if size_gb is None and location is not None and not is_s3(location):
+            raise PydanticKnownError("missing")  # the same error as before s3:// locations existed
+        return size_gb
 
 
 class Constraints(_Strict):
@@ -211,7 +244,7 @@ def parse_profile(text: str, filename: str = "<profile>") -> ProfileDocument:
     if kind not in KINDS:
         guess = difflib.get_close_matches(str(kind), KINDS, n=1, cutoff=0.5)
         raise ProfileError(
-            f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}",
+            f"unknown kind {clip(repr(kind))}; expected one of {', '.join(KINDS)}",
             location=doc.locate(("kind",)),
             hint=f"did you mean {guess[0]!r}?" if guess else None,
         )

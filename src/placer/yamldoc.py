@@ -1,7 +1,9 @@
 """YAML documents that remember where every value came from, so errors can say file:line:col.
 
-Shared by profiles (and later user catalogs and config). Guards against hostile input: size limit,
-non-UTF-8 bytes, duplicate keys, and alias bombs ("billion laughs") by bounding expanded nodes.
+Shared by profiles, user catalogs, config and policy files (and, for positions, catalog JSON). Guards against
+hostile input: size limit, binary and non-UTF-8 bytes, duplicate keys, tags that would build Python objects, alias
+bombs ("billion laughs") by bounding expanded nodes, and deep nesting, checked while the events stream in (libyaml's
+own composer recurses in C, and a 100,000-level ``[[[…`` crashes the interpreter).
 """
 
 from __future__ import annotations
@@ -22,6 +24,19 @@ from placer.errors import InputError, SourceLocation
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
 MAX_DEPTH = 64
+MAX_EXCERPT = 200  # longest source line echoed under an error; longer ones are cut (or dropped if the caret is past it)
+
+# tags a plain YAML value resolves to; any other tag was written on purpose (!!python/object, !!binary, !custom)
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "merge")
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Path_ = tuple[str | int, ...]
@@ -58,9 +73,33 @@ class YamlDocument:
         return self._at(mark, dotted) if mark else SourceLocation(self.filename, field=dotted or None)
 
     def _at(self, mark: Mark, dotted: str) -> SourceLocation:
-        lines = self.text.splitlines()
-        source = lines[mark.line - 1] if 0 < mark.line <= len(lines) else None
-        return SourceLocation(self.filename, mark.line, mark.column, dotted or None, source)
+        source = excerpt(self.text.splitlines(), mark.line, mark.column)
+        return SourceLocation(self.filename, mark.line, mark.column, clip(dotted) or None, source)
+
+
+def excerpt(lines: Sequence[str], line: int, column: int | None) -> str | None:
+    """The source line to echo under an error: cut when very long, left out when the caret would be far off, and
+    never with a control character (an ESC from the file must not reach the terminal)."""
+    if not 0 < line <= len(lines):
+        return None
+    source = printable(lines[line - 1])
+    if len(source) <= MAX_EXCERPT:
+        return source
+    if column is not None and column > MAX_EXCERPT - 20:
+        return None
+    return source[:MAX_EXCERPT] + " …"
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """A field path or value shown in a message, cut short (a 10,000-digit number is not worth echoing), and
+    printable."""
+    text = printable(text)
+    return text if len(text) <= limit else f"{text[: limit - 20]}…"
+
+
+def printable(text: str) -> str:
+    """Control characters (but tab) as "?", one for one, so a caret under the text still lines up."""
+    return _CONTROL.sub("?", text)
 
 
 def dotted_path(path: Sequence[str | int]) -> str:
@@ -70,8 +109,11 @@ def dotted_path(path: Sequence[str | int]) -> str:
     return out
 
 
-def read_text(path: str | Path, error: type[InputError], limit: int | None = MAX_BYTES) -> str:
-    """Read a UTF-8 text file (of at most ``limit`` bytes), turning every OS and encoding failure into ``error``."""
+def read_text(path: str | Path, error: type[InputError], limit: int | None = MAX_BYTES, kind: str = "YAML") -> str:
+    """Read a UTF-8 text file (of at most ``limit`` bytes), turning every OS and encoding failure into ``error``.
+
+    A UTF-8 byte-order mark is accepted (editors on Windows write one); UTF-16/32 and binary files are refused.
+    """
     name = str(path)
     p = Path(path)
     try:
@@ -87,12 +129,19 @@ def read_text(path: str | Path, error: type[InputError], limit: int | None = MAX
         raise error("permission denied", location=SourceLocation(name)) from None
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror or exc}", location=SourceLocation(name)) from None
-    return decode(raw, name, error)
+    return decode(raw, name, error, kind)
 
 
-def decode(raw: bytes, name: str, error: type[InputError]) -> str:
+def decode(raw: bytes, name: str, error: type[InputError], kind: str = "YAML") -> str:
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            raise error(
+                f"{encoding} text (it starts with a {encoding} byte-order mark), expected UTF-8",
+                location=SourceLocation(name),
+                hint="save the file as UTF-8",
+            )
     if b"\x00" in raw:
-        raise error("binary file (contains NUL bytes), expected YAML text", location=SourceLocation(name))
+        raise error(f"binary file (contains NUL bytes), expected {kind} text", location=SourceLocation(name))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -105,22 +154,25 @@ def decode(raw: bytes, name: str, error: type[InputError]) -> str:
 def parse_yaml(text: str, filename: str, error: type[InputError]) -> YamlDocument:
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         raise error("file is empty", location=SourceLocation(filename))
+    lines = text.splitlines()
     try:
         loader = _Loader(text)
         try:
-            node = loader.get_single_node()
+            node = _compose(loader, lambda message, mark: _at_mark(error, message, filename, lines, mark))
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        loc = SourceLocation(filename)
-        if mark is not None:
-            lines = text.splitlines()
-            src = lines[mark.line] if mark.line < len(lines) else None
-            loc = SourceLocation(filename, mark.line + 1, mark.column + 1, None, src)
-        raise error(f"not valid YAML: {problem}", location=loc) from None
-    except yaml.YAMLError as exc:
+        if exc.context and exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+            problem += f" ({exc.context.strip()} on line {exc.context_mark.line + 1})"
+        raise _at_mark(error, f"not valid YAML: {problem}", filename, lines, mark) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters, U+FFFE, …)
+        before = text[: exc.position]
+        at = yaml.Mark("", exc.position, before.count("\n"), exc.position - (before.rfind("\n") + 1), None, 0)
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        raise _at_mark(error, f"not valid YAML: character U+{code:04X} is not allowed", filename, lines, at) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above carries a mark or a position
         raise error(f"not valid YAML: {exc}", location=SourceLocation(filename)) from None
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
         raise error("file is empty", location=SourceLocation(filename))
@@ -128,6 +180,79 @@ def parse_yaml(text: str, filename: str, error: type[InputError]) -> YamlDocumen
     builder = _Builder(doc, error)
     doc.data = builder.build(node, ())
     return doc
+
+
+def _at_mark(error: type[InputError], message: str, filename: str, lines: list[str], mark: Any) -> InputError:
+    if mark is None:
+        return error(message, location=SourceLocation(filename))
+    line, column = mark.line + 1, mark.column + 1
+    return error(message, location=SourceLocation(filename, line, column, None, excerpt(lines, line, column)))
+
+
+def _compose(loader: Any, fail: Any) -> yaml.Node | None:
+    """The document's node graph, built from the event stream without recursion (PyYAML's composer recurses, in C
+    for libyaml, and a deep enough ``[[[…`` crashes the process), refusing excess depth and size as it goes."""
+    loader.get_event()  # stream start
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    loader.get_event()  # document start
+    anchors: dict[str, yaml.Node] = {}
+    open_: list[tuple[yaml.Node, list[yaml.Node]]] = []  # collections being read, with their items so far
+    root: yaml.Node | None = None
+    count = 0
+    while root is None:
+        event: Any = loader.get_event()
+        start: Any = event.start_mark  # libyaml's marks are not PyYAML's class, but have the same fields
+        end: Any = event.end_mark
+        node: yaml.Node
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in anchors:
+                raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", start)
+            node = anchors[event.anchor]
+        elif isinstance(event, yaml.ScalarEvent | yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            count += 1
+            if count > MAX_NODES:
+                raise fail(f"the document has more than {MAX_NODES:,} values", start)
+            if event.anchor is not None and event.anchor in anchors:
+                first = anchors[event.anchor].start_mark.line + 1
+                raise yaml.composer.ComposerError(
+                    None, None, f"found duplicate anchor {event.anchor!r} (first on line {first})", start
+                )
+            if isinstance(event, yaml.ScalarEvent):
+                tag = (
+                    event.tag
+                    if event.tag not in (None, "!")
+                    else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                )
+                node = yaml.ScalarNode(tag, event.value, start, end, style=event.style)
+            else:
+                kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+                tag = event.tag if event.tag not in (None, "!") else loader.resolve(kind, None, event.implicit)
+                node = kind(tag, [], start, None, flow_style=event.flow_style)
+                if len(open_) >= MAX_DEPTH:
+                    raise fail(f"nested more than {MAX_DEPTH} levels deep", start)
+            if event.anchor is not None:
+                anchors[event.anchor] = node
+            if not isinstance(event, yaml.ScalarEvent):
+                open_.append((node, []))
+                continue
+        else:  # the end of a collection
+            node, items = open_.pop()
+            node.end_mark = end
+            node.value = (
+                items if isinstance(node, yaml.SequenceNode) else list(zip(items[::2], items[1::2], strict=True))
+            )
+        if open_:
+            open_[-1][1].append(node)
+        else:
+            root = node
+    loader.get_event()  # document end
+    if not loader.check_event(yaml.StreamEndEvent):
+        second: Any = loader.get_event()
+        raise yaml.composer.ComposerError(
+            "expected a single document in the stream", None, "but found another document", second.start_mark
+        )
+    return root
 
 
 class _Builder:
@@ -143,19 +268,27 @@ class _Builder:
         length = end.index - start.index if end.line == start.line else 1
         return Mark(start.line + 1, start.column + 1, max(1, length))
 
-    def _fail(self, message: str, node: yaml.Node, path: Path_) -> InputError:
-        return self.error(message, location=self.doc._at(self._mark(node), dotted_path(path)))
+    def _fail(self, message: str, node: yaml.Node, path: Path_, hint: str | None = None) -> InputError:
+        return self.error(message, location=self.doc._at(self._mark(node), dotted_path(path)), hint=hint)
+
+    def _check_tag(self, node: yaml.Node, path: Path_) -> None:
+        if node.tag not in _PLAIN_TAGS:
+            shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise self._fail(
+                f"unsupported YAML tag {clip(shown)!r}",
+                node,
+                path,
+                hint="placer reads plain YAML values: remove the tag",
+            )
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise self._fail(f"document expands to more than {MAX_NODES:,} values (alias bomb?)", node, path)
         self.doc.values.setdefault(path, self._mark(node))
+        self._check_tag(node, path)
         if isinstance(node, yaml.ScalarNode):
-            try:
-                return self.constructor.construct_object(node)
-            except yaml.YAMLError as exc:
-                raise self._fail(f"bad value: {exc}", node, path) from None
+            return self._scalar(node, path)
         if id(node) in self.active:
             raise self._fail("recursive YAML alias (a value contains itself)", node, path)
         if len(path) >= MAX_DEPTH:
@@ -168,6 +301,20 @@ class _Builder:
         finally:
             self.active.discard(id(node))
 
+    def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        try:
+            return self.constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError, LookupError, TypeError, AttributeError, OverflowError) as exc:
+            # 2026-02-30 (a date YAML cannot build), !!int seven, !!bool maybe, an integer of 4,300+ digits
+            name = node.tag.rsplit(":", 1)[-1]
+            if "integer string conversion" in str(exc):
+                problem = "number too large"
+            elif name == "timestamp" and isinstance(exc, ValueError):
+                problem = f"not a real date ({exc})"
+            else:
+                problem = f"not a valid {name}"
+            raise self._fail(f"bad value {clip(node.value, 30)!r}: {problem}", node, path) from None
+
     def _mapping(self, node: yaml.Node, path: Path_) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -175,10 +322,11 @@ class _Builder:
                 raise self._fail("YAML merge keys (<<) are not supported", key_node, path)
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self._fail("a key must be plain text, not a list or mapping", key_node, path)
-            key = str(self.constructor.construct_object(key_node))
+            self._check_tag(key_node, path)
+            key = key_node.value  # as written: `on:` is the key 'on', not True, and `~:` is '~', not None
             child = (*path, key)
             if key in out:
-                raise self._fail(f"duplicate key {key!r}", key_node, child)
+                raise self._fail(f"duplicate key {clip(key)!r}", key_node, child)
             self.doc.keys[child] = self._mark(key_node)
             out[key] = self.build(value_node, child)
         return out
@@ -194,6 +342,10 @@ def describe(value: Any) -> str:
         return "text"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, date):
+        return "a date"
     if value is None:
         return "nothing (null)"
     return "a value"
@@ -233,11 +385,22 @@ def validation_error(
         return error(f"unknown key {name!r}{more}", location=doc.locate(loc, key=True), hint=hint)
     if kind == "missing":
         return error(f"missing required key {str(loc[-1])!r}{more}", location=doc.locate(loc))
+    if kind in ("union_tag_invalid", "union_tag_not_found"):  # the `kind:` that picks the model
+        ctx = first.get("ctx") or {}
+        tag_key = str(ctx.get("discriminator", "'kind'")).strip("'")
+        expected = str(ctx.get("expected_tags", "")).replace("'", "")
+        if kind == "union_tag_not_found":
+            return error(f"missing required key {tag_key!r}{more}", location=doc.locate(loc))
+        return error(
+            f"unknown {tag_key} {clip(str(ctx.get('tag')))!r}; expected one of {expected}{more}",
+            location=doc.locate([*loc, tag_key]),
+        )
     msg = str(first["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     msg = msg.replace("Input should be", "must be").replace("input should be", "must be")
     msg = re.sub(r" or instance of \w+", "", msg).replace("valid dictionary", "mapping of keys")
+    msg = re.sub(r" for <class '[\w.]+'>", "", msg).replace(" or object to extract fields from", "")
     if kind not in ("value_error", "assertion_error") and "input" in first:
         value = first["input"]
         numeric_text = isinstance(value, str) and value != "" and value[0] in "-+.0123456789"
@@ -245,6 +408,7 @@ def validation_error(
             shown = "nothing (null)" if value is None else (value if numeric_text else repr(value))
             if isinstance(value, date):  # YAML reads 2026-01-01 as a date: show it as written
                 shown = str(value)
+            shown = clip(str(shown))
             msg = f"{msg[0].lower()}{msg[1:]}, got {shown}"
     return error(msg + more, location=doc.locate(loc))
 

@@ -7,6 +7,7 @@ import contextlib
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -39,8 +40,11 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0  # sleep before answering: past the client timeout, a timeout
-    reset: bool = False  # close the socket with RST instead of answering
+    reset: bool = False  # close the socket with RST instead of answering (after truncate_at bytes, if set)
     truncate_at: int | None = None  # announce the full Content-Length, send only this many bytes, then close
+    stall_after: int | None = None  # send the headers and this many body bytes, then stall for stall_s
+    stall_s: float = 0.0
+    trickle_s: float = 0.0  # send the body a few bytes at a time, pausing this long between writes
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None, **kw: Any) -> Reply:
@@ -55,6 +59,18 @@ class Reply:
 Handler = Callable[[Seen], Reply]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Records instead of printing the errors of a request the client gave up on: a handler thread still
+    stalling or trickling after its test ended must not write into the next test's captured stderr."""
+
+    errors: list[BaseException]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if error is not None:
+            self.errors.append(error)
+
+
 class FakeServer:
     """``with FakeServer(handler) as server: server.url`` -- every request is recorded in ``server.requests``."""
 
@@ -62,7 +78,9 @@ class FakeServer:
         self.handler = handler
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.errors: list[BaseException] = []  # raised while serving (clients that gave up), never printed
+        self._httpd = _QuietServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd.errors = self.errors
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -115,11 +133,8 @@ class FakeServer:
                 reply = server.handler(seen)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
-                if reply.reset:
-                    self.close_connection = True
-                    with contextlib.suppress(OSError):
-                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                        self.connection.close()
+                if reply.reset and reply.truncate_at is None:
+                    self._reset()
                     return
                 try:
                     self.send_response(reply.status)
@@ -129,22 +144,57 @@ class FakeServer:
                     if reply.truncate_at is not None:
                         self.send_header("Connection", "close")
                     self.end_headers()
-                    self.wfile.write(reply.body if reply.truncate_at is None else reply.body[: reply.truncate_at])
-                    self.wfile.flush()
+                    self._send_body(reply)
                 except OSError:  # the client gave up (a timeout test): nothing to answer
                     self.close_connection = True
                     return
-                if reply.truncate_at is not None:
+                if reply.reset:
+                    self._reset()
+                elif reply.truncate_at is not None:
                     self.close_connection = True
+
+            def _send_body(self, reply: Reply) -> None:
+                body = reply.body if reply.truncate_at is None else reply.body[: reply.truncate_at]
+                if reply.stall_after is not None:
+                    self.wfile.write(body[: reply.stall_after])
+                    self.wfile.flush()
+                    time.sleep(reply.stall_s)
+                    body = body[reply.stall_after :]
+                step = 8 if reply.trickle_s else len(body) or 1
+                for start in range(0, len(body), step):
+                    self.wfile.write(body[start : start + step])
+                    self.wfile.flush()
+                    if reply.trickle_s:
+                        time.sleep(reply.trickle_s)
+
+            def _reset(self) -> None:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
 
             do_GET = _serve
             do_POST = _serve
+            do_PUT = _serve
 
             def finish(self) -> None:
                 with contextlib.suppress(OSError, ValueError):
                     super().finish()
 
         return _Handler
+
+
+def scripted(*replies: Reply | None) -> Callable[[int, int], Reply | None]:
+    """A fault function answering the 1st, 2nd... request it is asked about with ``replies`` in order (None:
+    answer normally), then normally."""
+    queue = list(replies)
+    lock = threading.Lock()
+
+    def fault(key: int, nth: int) -> Reply | None:
+        with lock:
+            return queue.pop(0) if queue else None
+
+    return fault
 
 
 class Schedule:

@@ -78,7 +78,9 @@ def read_cache(provider: str, directory: Path | None = None) -> CachedPrices | N
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
+        raise CorruptCache(f"{path}: unreadable price cache ({exc.strerror or type(exc).__name__})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorruptCache(f"{path}: unreadable price cache ({exc})") from None
     try:
         if data.get("schema_version") != CACHE_SCHEMA_VERSION:

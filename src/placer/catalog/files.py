@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from placer.catalog.layering import apply_user_catalog
-from placer.catalog.loader import embedded_catalog, load_catalog
+from placer.catalog.loader import MAX_CATALOG_BYTES, embedded_catalog, parse_catalog_json
 from placer.catalog.models import (
     Catalog,
 )
@@ -22,32 +22,32 @@ from placer.catalog.user import (
     load_user_catalog,
 )
 from placer.errors import CatalogError, SourceLocation, UsageError
-from placer.yamldoc import parse_yaml, validation_error
+from placer.yamldoc import parse_yaml, read_text, validation_error
 
 # --- composing -------------------------------------------------------------------------------------
 
 
 def load_catalog_file(path: str | Path) -> Catalog:
     """A catalog JSON file, with ``file:line:col`` for schema errors too (the loader gives only the field)."""
+    text = read_text(path, CatalogError, limit=MAX_CATALOG_BYTES, kind="JSON")
     try:
-        return load_catalog(path)
+        return parse_catalog_json(text, str(path))
     except CatalogError as exc:
         if exc.location is None or exc.location.line is not None:
             raise
-        located = _locate_json_error(Path(path), exc)
+        located = _locate_json_error(text, str(path), exc)
         if located is None:
             raise
         raise located from None
 
 
-def _locate_json_error(path: Path, exc: CatalogError) -> CatalogError | None:
+def _locate_json_error(text: str, name: str, exc: CatalogError) -> CatalogError | None:
     try:
-        text = path.read_text(encoding="utf-8")
         data = json.loads(text)
         Catalog.model_validate(data)
     except ValidationError as bad:
         try:
-            doc = parse_yaml(text, str(path), CatalogError)  # JSON is YAML: positions for every value
+            doc = parse_yaml(text, name, CatalogError)  # JSON is YAML: positions for every value
         except CatalogError:
             return None
         if not bad.errors(include_url=False)[0]["loc"]:  # a catalog-level check: find the offer it names
@@ -59,9 +59,9 @@ def _locate_json_error(path: Path, exc: CatalogError) -> CatalogError | None:
                 del where[2]  # the discriminator tag pydantic adds to the path
             return doc.locate(where, key=key)
 
-        error = validation_error(bad, _Delegate(str(path), text, data, locator=untagged), CatalogError, Catalog)
+        error = validation_error(bad, _Delegate(name, text, data, locator=untagged), CatalogError, Catalog)
         return CatalogError(error.message, location=error.location, hint=error.hint)
-    except (OSError, ValueError):
+    except (ValueError, RecursionError):  # JSON only pydantic's parser reads: the unlocated message stands
         return None
     return None
 

@@ -88,8 +88,13 @@ class CatalogIndex:
         )
 
     def spot_interruptions_per_month(self, offer: GpuOffer) -> float | None:
-        best: float | None = None
+        risk = self.spot_risk(offer)
+        return None if risk is None else risk.interruptions_per_month
+
+    def spot_risk(self, offer: GpuOffer) -> SpotRisk | None:
+        """The catalog's spot-risk row for the offer's provider and instance family (or accelerator), if any."""
+        best: SpotRisk | None = None
         for risk in self._spot_by_provider.get(offer.provider, ()):
             if offer.instance.startswith(risk.match) or offer.accelerator == risk.match:
-                best = risk.interruptions_per_month
+                best = risk
         return best

@@ -32,12 +32,14 @@ HOURS_PER_UNIT: dict[str, float] = {
 ZERO_MARGINAL = "zero-marginal"  # Price.basis of a private pool whose marginal cost is nil
 MIN_USD = 1e-6  # below this a price is a typo or a unit error, not a price
 MAX_USD = 1e7  # per instance-hour, per month of a Mac, per million tokens: more is a typo or a unit error
+MAX_COUNT = 10**9  # accelerators per instance, instances, cores: more is a typo, and overflows the arithmetic
 
 _AS_OF = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|unknown)$")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN and infinity are never a price, a size or a coordinate: NaN slips through every `gt`/`le` check
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def _check_as_of(value: str) -> str:
@@ -104,10 +106,10 @@ class GpuOffer(_OfferBase):
     kind: Literal["gpu"] = "gpu"
     instance: str
     accelerator: str  # key into Catalog.hardware
-    accelerators_per_instance: int = Field(ge=1)
+    accelerators_per_instance: int = Field(ge=1, le=MAX_COUNT)
     accelerator_memory_gb: float = Field(gt=0)
     interconnect: Interconnect
-    max_instances: int | None = Field(default=None, ge=1)
+    max_instances: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     prices: dict[PricingModel, Price]
 
     @model_validator(mode="after")
@@ -151,7 +153,7 @@ class MacOffer(_OfferBase):
     kind: Literal["mac"] = "mac"
     instance: str
     chip: str  # key into Catalog.hardware
-    cpu_cores: int | None = Field(default=None, ge=1)
+    cpu_cores: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     memory_gb: float | None = Field(default=None, gt=0)
     elastic: bool = False  # per-minute runners: no farm to size, no queue of our own
     startup_minutes: float = Field(default=0.0, ge=0)

@@ -73,7 +73,7 @@ from placer.catalog.user_fields import (
     _plain,
 )
 from placer.errors import CatalogError, SourceLocation
-from placer.yamldoc import YamlDocument, describe, parse_yaml, read_text, validation_error
+from placer.yamldoc import YamlDocument, clip, describe, parse_yaml, read_text, validation_error
 
 AnyOffer = GpuOffer | ApiOffer | MacOffer
 Path_ = tuple[str | int, ...]
@@ -107,7 +107,7 @@ def _prices(offer: AnyOffer) -> list[Price]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OverrideSpec(_Strict):
@@ -222,9 +222,9 @@ def _validate_offer(item: dict[str, Any], path: Path_, locate: Locator, filename
     kind = item.get("kind")
     if kind is None:
         raise CatalogError("missing required key 'kind' (gpu, mac or api)", location=locate(path))
-    if kind not in _OFFER_MODELS:
+    if not isinstance(kind, str) or kind not in _OFFER_MODELS:  # a list or mapping here is not hashable
         raise CatalogError(
-            f"unknown kind {kind!r}; expected gpu, mac or api",
+            f"unknown kind {clip(repr(kind))}; expected gpu, mac or api",
             location=locate((*path, "kind")),
             hint=_did_you_mean(str(kind), list(_OFFER_MODELS)),
         )
@@ -335,7 +335,7 @@ def load_user_catalog(path: str | Path) -> UserCatalog:
             location=SourceLocation(str(path)),
             hint=hint,
         )
-    text = read_text(path, CatalogError)
+    text = read_text(path, CatalogError, kind="CSV" if suffix == ".csv" else "YAML")
     if suffix == ".csv":
         from placer.catalog.user_csv import parse_user_csv  # noqa: PLC0415 - the CSV reader builds on this module
 

@@ -20,6 +20,7 @@ from placer.catalog.user import (
 )
 from placer.catalog.user_fields import _as_of, _usd
 from placer.errors import CatalogError, SourceLocation
+from placer.yamldoc import clip, excerpt
 
 # --- CSV -------------------------------------------------------------------------------------------
 
@@ -58,8 +59,7 @@ class _CsvPositions:
         line, columns = self.rows[rest[1]]
         name = _csv_column(rest[2:])
         column = columns[self.header.index(name)] if name in self.header else None
-        source = self.lines[line - 1] if 0 < line <= len(self.lines) else None
-        return SourceLocation(self.filename, line, column, name, source)
+        return SourceLocation(self.filename, line, column, name, excerpt(self.lines, line, column))
 
     def cell(self, row: int, name: str) -> SourceLocation:
         return self(("offers", row, name))
@@ -109,17 +109,17 @@ def parse_user_csv(text: str, filename: str) -> UserCatalog:
     head_cols = _cell_columns(lines[head_line - 1], head)
     known = CSV_COLUMNS + CSV_OPTIONAL
     for j, name in enumerate(header):
-        where = SourceLocation(filename, head_line, head_cols[j], name, lines[head_line - 1])
+        where = SourceLocation(filename, head_line, head_cols[j], clip(name), excerpt(lines, head_line, head_cols[j]))
         if name not in known:
             hint = _did_you_mean(name, known) or f"columns: {', '.join(known)}"
-            raise CatalogError(f"unknown column {name!r}", location=where, hint=hint)
+            raise CatalogError(f"unknown column {clip(repr(name))}", location=where, hint=hint)
         if header.index(name) != j:
             raise CatalogError(f"duplicate column {name!r}", location=where)
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise CatalogError(
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-            location=SourceLocation(filename, head_line, None, None, lines[head_line - 1]),
+            location=SourceLocation(filename, head_line, None, None, excerpt(lines, head_line, None)),
             hint=f"the header is: {','.join(CSV_COLUMNS)}",
         )
     data = rows[1:]
@@ -134,8 +134,12 @@ def parse_user_csv(text: str, filename: str) -> UserCatalog:
 
 def _csv_offer(i: int, cells: list[str], header: tuple[str, ...], pos: _CsvPositions) -> GpuOffer:
     if len(cells) != len(header):
+        line = pos(("offers", i))
+        unclosed = line.source_line is not None and line.source_line.count('"') % 2 == 1
         raise CatalogError(
-            f"row has {len(cells)} cells but the header has {len(header)} columns", location=pos(("offers", i))
+            f"row has {len(cells)} cells but the header has {len(header)} columns",
+            location=line,
+            hint='a quote (") opened in this row is never closed' if unclosed else None,
         )
     row = {name: cells[j].strip() for j, name in enumerate(header)}
     for name in ("provider", "region", "instance", "accelerator", "source", "as_of"):

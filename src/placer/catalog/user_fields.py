@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from placer.yamldoc import describe
+from placer.catalog.models import MAX_COUNT
+from placer.yamldoc import clip, describe
 
 _AS_OF = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|unknown)$")
 
@@ -22,8 +23,10 @@ def _number(value: object) -> float:
         raise ValueError(f"expected a number, got {describe(value)}")
     try:
         return float(value.strip().replace("_", "")) if isinstance(value, str) else float(value)
-    except (ValueError, OverflowError):
-        raise ValueError(f"expected a number, got {value!r}") from None
+    except OverflowError:  # an integer beyond float range
+        raise ValueError("number too large") from None
+    except ValueError:
+        raise ValueError(f"expected a number, got {clip(repr(value))}") from None
 
 
 def _usd(value: object) -> float:
@@ -31,9 +34,9 @@ def _usd(value: object) -> float:
         raise ValueError("missing price: must be a number greater than zero")
     number = _number(value)
     if not math.isfinite(number):
-        raise ValueError(f"price must be a finite number greater than zero, got {value}")
+        raise ValueError(f"price must be a finite number greater than zero, got {clip(str(value))}")
     if number <= 0:
-        raise ValueError(f"price must be greater than zero, got {value}")
+        raise ValueError(f"price must be greater than zero, got {clip(str(value))}")
     return number
 
 
@@ -60,13 +63,13 @@ def _discount(value: object) -> float:
         number = _number(text[:-1] if percent and text else value)
     except ValueError:
         raise ValueError(
-            f"a discount is a percentage such as '28%' or a fraction such as 0.28, got {value!r}"
+            f"a discount is a percentage such as '28%' or a fraction such as 0.28, got {clip(repr(value))}"
         ) from None
     fraction = number / 100 if percent else number
     if not percent and 1 < number < 100:
         raise ValueError(f"a discount written as a number is a fraction below 1; for a percentage write '{number:g}%'")
     if not (math.isfinite(fraction) and 0 <= fraction < 1):
-        raise ValueError(f"discount must be at least 0 % and below 100 %, got {value}")
+        raise ValueError(f"discount must be at least 0 % and below 100 %, got {clip(str(value))}")
     return fraction
 
 
@@ -78,7 +81,7 @@ def _as_of(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str) and not _AS_OF.match(value):
-        raise ValueError(f"as_of must be YYYY, YYYY-MM, YYYY-MM-DD or 'unknown', got {value!r}")
+        raise ValueError(f"as_of must be YYYY, YYYY-MM, YYYY-MM-DD or 'unknown', got {clip(repr(value))}")
     return value
 
 
@@ -113,5 +116,5 @@ Usd = Annotated[float, BeforeValidator(_usd)]
 PoolUsd = Annotated[float, BeforeValidator(_pool_usd)]
 Discount = Annotated[float, BeforeValidator(_discount)]
 AsOf = Annotated[str, BeforeValidator(_as_of)]
-Count = Annotated[int, Field(ge=1)]
+Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 Text = Annotated[str, Field(min_length=1)]

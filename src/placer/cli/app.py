@@ -7,8 +7,10 @@ import typer
 from placer import __version__
 from placer.cli.catalog import app as catalog_app
 from placer.cli.check import check
+from placer.cli.export import export
 from placer.cli.plan import plan
 from placer.cli.replan import replan
+from placer.cli.schema import schema
 
 app = typer.Typer(
     name="placer",
@@ -20,6 +22,8 @@ app = typer.Typer(
 app.command("plan")(plan)
 app.command("check")(check)
 app.command("replan")(replan)
+app.command("export")(export)
+app.command("schema")(schema)
 app.add_typer(catalog_app, name="catalog")
 
 

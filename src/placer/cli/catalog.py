@@ -127,7 +127,10 @@ def show(
 
 @app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Argument(help="User catalog (.yaml, .yml, .csv) or catalog JSON.", show_default=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(help="User catalog (.yaml, .yml, .csv) or catalog JSON.", show_default=False, readable=False),
+    ],
     catalog: CatalogOption = None,
     plugins: PluginsOption = None,
     show_traceback: TracebackOption = False,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from placer.cli.handler import errors_to_exit_codes, want_traceback
 from placer.cli.options import PluginsOption, TracebackOption
 from placer.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from placer.providers.refresh import ProviderRefresh
 
 
 def _endpoints(values: list[str] | None) -> dict[str, str]:
@@ -20,6 +23,16 @@ def _endpoints(values: list[str] | None) -> dict[str, str]:
             raise UsageError(f"--endpoint takes PROVIDER=URL, got {value!r}")
         out[name] = url
     return out
+
+
+def _line(result: ProviderRefresh) -> str:
+    """One stderr line per provider: what was cached, or what failed and which cache (if any) is kept."""
+    skipped = f", {result.skipped_total} items skipped" if result.skipped_total else ""
+    if result.ok:
+        return f"{result.provider}: {result.offers_written} offers cached{skipped}"
+    detail = result.message.removeprefix(f"{result.provider}: ").removeprefix("refresh failed: ")
+    level = "error" if result.unavailable else "warning"
+    return f"placer: {level}: {result.provider}: refresh failed: {detail}"
 
 
 def refresh(
@@ -48,10 +61,6 @@ def refresh(
             )
             report = refresh_providers(registry, providers or None, ctx)
         for result in report.results:
-            skipped = f", {result.skipped_total} items skipped" if result.skipped_total else ""
-            if result.ok:
-                print(f"{result.provider}: {result.offers_written} offers cached{skipped}", file=sys.stderr)
-            else:
-                print(f"placer: warning: {result.provider}: refresh failed: {result.message}", file=sys.stderr)
+            print(_line(result), file=sys.stderr)
     if report.unavailable:
         raise typer.Exit(int(ExitCode.PRICES_UNAVAILABLE))

@@ -92,16 +92,19 @@ def _read(entries: list[tuple[str, str | None]]) -> list[ProfileInput]:
 
 
 def _append_summary(report: CheckReport) -> None:
-    """Append the Markdown to the job summary in place, as the runner expects: the file keeps its owner and
-    mode, other steps' summaries stay, and no folder is created. One write call, so a kill leaves at most a
-    shorter summary, never a rewritten one. Failing to write is a warning, never a change to the verdict."""
+    """Append the Markdown to the job summary: what the file held stays first, it keeps its mode, and no folder
+    is created. Written atomically (old content + ours), so a kill leaves the old summary, never half of ours.
+    Failing to write is a warning, never a change to the verdict."""
+    from placer.atomic import write_atomic
     from placer.render.markdown import markdown
 
     target = Path(os.environ[SUMMARY_ENV])
     try:
-        text = "\n" + markdown(report) if target.exists() and target.stat().st_size else markdown(report)
-        with target.open("a", encoding="utf-8") as handle:
-            handle.write(text)
+        if not target.parent.is_dir():
+            raise FileNotFoundError(2, "no such folder", str(target.parent))
+        old = target.read_bytes() if target.exists() else b""
+        text = "\n" + markdown(report) if old else markdown(report)
+        write_atomic(target, old + text.encode("utf-8"))
     except (OSError, UnicodeDecodeError, PlacerError) as exc:
         print(f"placer: warning: cannot append to ${SUMMARY_ENV} ({target}): {exc}", file=sys.stderr)
 

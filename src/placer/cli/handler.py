@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -29,6 +30,26 @@ def relocate(error: PlacerError, doc: ProfileDocument | None) -> PlacerError:
     return error
 
 
+def _print_traceback() -> None:
+    """The real traceback for --traceback: frames and source lines, never locals, credentials masked."""
+    from placer.redact import redact
+
+    print(redact(traceback.format_exc()), end="", file=sys.stderr)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def error_message(error: PlacerError) -> str:
+    """What stderr shows for an error: the formatted message with credentials masked and control characters (a
+    NUL or an ESC read from an input file) shown as "?", so text from a file can neither reach the terminal as
+    escape codes nor forge output lines."""
+    from placer.redact import redact
+    from placer.render.errors import format_error
+
+    return _CONTROL.sub("?", redact(format_error(error)))
+
+
 def want_traceback(flag: bool) -> bool:
     return flag or os.environ.get("PLACER_TRACEBACK", "") not in ("", "0")
 
@@ -42,7 +63,6 @@ def errors_to_exit_codes(show_traceback: bool, doc: list[ProfileDocument]) -> It
     starts faster, and behaves the same.
     """
     from placer.providers.registry import pydantic_plugins_known_absent
-    from placer.render.errors import format_error
 
     try:
         with pydantic_plugins_known_absent():
@@ -51,19 +71,21 @@ def errors_to_exit_codes(show_traceback: bool, doc: list[ProfileDocument]) -> It
         raise
     except PlacerError as exc:
         if show_traceback:
-            traceback.print_exc(file=sys.stderr)
+            _print_traceback()
         relocate(exc, doc[0] if doc else None)
-        print(format_error(exc), file=sys.stderr)
+        print(error_message(exc), file=sys.stderr)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         print("placer: interrupted", file=sys.stderr)
         raise typer.Exit(130) from None
     except Exception as exc:
+        from placer.redact import one_line, redact
+
         if show_traceback:
-            traceback.print_exc(file=sys.stderr)
+            _print_traceback()
         else:
             print(
-                f"placer: internal error: {type(exc).__name__}: {exc}\n"
+                f"placer: internal error: {type(exc).__name__}: {redact(one_line(str(exc), 500))}\n"
                 "  this is a bug in placer; run again with --traceback and report it",
                 file=sys.stderr,
             )

@@ -15,6 +15,7 @@ CatalogOption = Annotated[
         help="A catalog snapshot (.json) to use instead of the embedded one, or a user catalog (.yaml, .yml, .csv) "
         "to layer on top; repeatable. Also $PLACER_CATALOG (os.pathsep-separated) and the config file.",
         show_default=False,
+        readable=False,  # an unreadable file is invalid input (exit 3, one message naming it), not a usage error
     ),
 ]
 PluginsOption = Annotated[

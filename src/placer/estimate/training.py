@@ -3,7 +3,8 @@
     wall = C · (1 + lost) / (n · peak · MFU · scaling)
 
 ``lost`` is the share of time redone after failures (Llama 3 405B: 466 interruptions in 54 days on
-16,384 GPUs) and spot preemptions, each costing half a checkpoint interval plus a restart.
+16,384 GPUs) and spot preemptions, each costing half a checkpoint interval plus a restart. ``spot_overhead``
+states the preemption part on its own, for the spot-versus-on-demand trade a plan shows.
 MFU figures from published runs were measured at scale on RDMA fabrics, so InfiniBand and RoCE take no
 extra scaling loss; other fabrics do, and plain Ethernet is not credible for training beyond a few nodes.
 """
@@ -28,6 +29,9 @@ FABRIC_SCALING: dict[Interconnect, float] = {
 ETHERNET_MAX_INSTANCES = 4
 SMALL_INSTANCE = 4  # instances with fewer accelerators have no NVLink domain worth sharding a big model across
 DEFAULT_TARGET_HOURS = 720.0
+HOURS_PER_MONTH = 730.0  # spot interruption rates are per instance-month
+DEFAULT_CHECKPOINT_INTERVAL_MINUTES = 30.0  # assumption: large runs checkpoint every 15-100 min
+DEFAULT_RESTART_MINUTES = 10.0  # assumption: reschedule, reload the checkpoint, re-form the collectives
 
 ASSUMPTIONS = (
     f"memory: {BYTES_PER_PARAM_ADAM:g} bytes/parameter (mixed-precision Adam), fully sharded, "
@@ -59,8 +63,8 @@ class TrainingJob:
     count: int | None = None
     deadline_hours: float | None = None
     max_count: int = 16384
-    checkpoint_interval_minutes: float = 30.0
-    restart_minutes: float = 10.0
+    checkpoint_interval_minutes: float = DEFAULT_CHECKPOINT_INTERVAL_MINUTES
+    restart_minutes: float = DEFAULT_RESTART_MINUTES
     setup_hours: float = 0.0  # before training starts (copying the data in): counts against the deadline
 
 
@@ -90,11 +94,36 @@ def scaling(instances: int, interconnect: Interconnect) -> float:
     return 1.0 if instances <= 1 else FABRIC_SCALING[interconnect]
 
 
+def hours_per_interruption(job: TrainingJob) -> float:
+    """Wall hours one interruption costs: on average half a checkpoint interval redone, plus the restart."""
+    return (job.checkpoint_interval_minutes / 2 + job.restart_minutes) / 60
+
+
 def lost_share(accelerators: int, instances: int, job: TrainingJob, spot_per_month: float) -> float:
     """Share of extra wall time spent redoing work after failures and preemptions."""
-    per_event_h = (job.checkpoint_interval_minutes / 2 + job.restart_minutes) / 60
-    events_per_hour = accelerators * FAILURES_PER_ACCEL_HOUR + instances * spot_per_month / 730
+    per_event_h = hours_per_interruption(job)
+    events_per_hour = accelerators * FAILURES_PER_ACCEL_HOUR + instances * spot_per_month / HOURS_PER_MONTH
     return events_per_hour * per_event_h
+
+
+@dataclass(frozen=True)
+class SpotOverhead:
+    """What preemptions are expected to cost a spot run (already inside its wall time and cost)."""
+
+    interruptions: float  # expected over the run: instances × wall hours × rate per instance-hour
+    lost_hours: float  # wall hours redone or spent restarting: interruptions × (interval / 2 + restart)
+    usd: float  # lost hours on every instance of the run, at the spot price
+
+
+def spot_overhead(
+    instances: int, wall_hours: float, per_month: float, job: TrainingJob, usd_per_instance_hour: float
+) -> SpotOverhead:
+    """The expected preemption overhead of ``instances`` spot instances running for ``wall_hours``.
+
+    A preemption stalls the whole synchronous job, so its lost hours are paid on every instance."""
+    interruptions = instances * wall_hours * per_month / HOURS_PER_MONTH
+    lost_hours = interruptions * hours_per_interruption(job)
+    return SpotOverhead(interruptions, lost_hours, lost_hours * instances * usd_per_instance_hour)
 
 
 def wall_hours(instances: int, acc: Accelerator, job: TrainingJob) -> tuple[float, float, float]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from placer.catalog.models import GpuOffer, Interconnect, MacOffer, MacPlan, Offer, Price
-from placer.providers.refresh import RefreshContext, RefreshFailed, redact, safe_url, usable_usd
+from placer.providers.refresh import RefreshContext, RefreshFailed, safe_url, usable_usd
 from placer.providers.registry import Provider, Registry
 
 if TYPE_CHECKING:
@@ -77,9 +77,6 @@ _GPU_FILTERS = {
     "marketoption": "OnDemand",
     "licenseModel": "No License required",
 }
-_RETRY_CODES = frozenset(
-    {"ThrottlingException", "Throttling", "RequestLimitExceeded", "InternalErrorException", "ServiceUnavailable"}
-)
 
 
 def register(registry: Registry) -> None:
@@ -108,16 +105,27 @@ def queries() -> list[tuple[str, list[dict[str, str]]]]:
     return found
 
 
-class _MalformedPage(Exception):
-    """A 2xx GetProducts response whose body is not JSON (botocore would silently parse it as empty)."""
+def _check_body(response_dict: dict[str, Any], **_: Any) -> None:
+    """Before botocore parses a 2xx GetProducts answer: refuse a body that is not JSON (botocore would take it
+    for an empty page) or not shaped like a page (botocore would crash on it)."""
+    from placer.providers.aws_call import BadBody, CutShort, WrongShape  # noqa: PLC0415 - only a refresh calls
 
-
-def _check_body(http_response: Any, **_: Any) -> None:
-    if 200 <= http_response.status_code < 300:
-        try:
-            json.loads(http_response.content)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise _MalformedPage(type(exc).__name__) from None
+    if not 200 <= int(response_dict.get("status_code") or 0) < 300:
+        return
+    body = response_dict.get("body") or b""
+    announced = {k.lower(): v for k, v in (response_dict.get("headers") or {}).items()}.get("content-length")
+    if announced is not None and announced.isdigit() and len(body) < int(announced):
+        raise CutShort(f"received {len(body):,} of {int(announced):,} bytes")  # botocore does not check
+    try:
+        doc = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadBody(type(exc).__name__) from None
+    if not isinstance(doc, dict):
+        raise WrongShape(f"a JSON {type(doc).__name__}, not an object")
+    if not isinstance(doc.get("PriceList", []), list):
+        raise WrongShape("PriceList is not a list")
+    if not isinstance(doc.get("NextToken") or "", str):
+        raise WrongShape("NextToken is not a string")
 
 
 # --- calling GetProducts ---------------------------------------------------------------------------------------
@@ -132,63 +140,15 @@ class _Caller:
     pages: int = 0
 
     def page(self, kwargs: dict[str, Any], what: str) -> dict[str, Any]:
-        from botocore.exceptions import (  # noqa: PLC0415  (boto3/botocore: lazily)
-            BotoCoreError,
-            ClientError,
-            ConnectionError,
-            ConnectTimeoutError,
-            HTTPClientError,
-            NoCredentialsError,
-            ReadTimeoutError,
-        )
+        from placer.providers.aws_call import CallFailed, call  # noqa: PLC0415
 
-        ctx = self.ctx
-        where = f"GetProducts {self.endpoint} ({what})"
-        attempts = max(1, ctx.max_retries + 1)
-        problem = "no attempt made"
-        for attempt in range(1, attempts + 1):
-            delay: float | None = None
-            try:
-                response: dict[str, Any] = dict(self.client.get_products(**kwargs))
-            except ClientError as exc:
-                error = exc.response.get("Error", {})
-                meta = exc.response.get("ResponseMetadata", {})
-                code, status = str(error.get("Code") or "error"), int(meta.get("HTTPStatusCode") or 0)
-                problem = f"{code} (HTTP {status})" if status else code
-                if not (status >= 500 or status == 429 or code in _RETRY_CODES):
-                    detail = redact(str(error.get("Message") or ""), self.secrets)[:200]
-                    raise RefreshFailed(
-                        f"{NAME}: {where} failed: {problem}" + (f": {detail}" if detail else "")
-                    ) from None
-                delay = _retry_after(meta.get("HTTPHeaders", {}), status)
-                if delay is not None and delay > ctx.max_backoff_s:
-                    raise RefreshFailed(
-                        f"{NAME}: {where} failed: {problem}, and the server asks to retry after {delay:g} s "
-                        f"(more than the {ctx.max_backoff_s:g} s limit)"
-                    ) from None
-            except (ReadTimeoutError, ConnectTimeoutError):
-                problem = f"timed out after {ctx.timeout_s:g} s"
-            except (HTTPClientError, ConnectionError) as exc:
-                problem = f"connection failed ({type(exc).__name__})"
-            except _MalformedPage as exc:
-                problem = f"the response is not valid JSON ({exc})"
-            except NoCredentialsError:
-                raise RefreshFailed(
-                    f"{NAME}: no AWS credentials found; the Price List API needs signed requests "
-                    "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
-                ) from None
-            except BotoCoreError as exc:
-                raise RefreshFailed(
-                    f"{NAME}: {where} failed: {type(exc).__name__}: {redact(str(exc), self.secrets)}"
-                ) from None
-            else:
-                self.pages += 1
-                ctx.report_progress(NAME, self.pages, None)
-                return response
-            if attempt == attempts:
-                break
-            ctx.sleep(delay if delay is not None else ctx.backoff(attempt))
-        raise RefreshFailed(f"{NAME}: {where} failed after {attempts} attempts: {problem}")
+        try:
+            response: dict[str, Any] = dict(call(self.ctx, lambda: self.client.get_products(**kwargs), self.secrets))
+        except CallFailed as exc:
+            raise RefreshFailed(f"{NAME}: " + exc.describe(f"GetProducts {self.endpoint} ({what})")) from None
+        self.pages += 1
+        self.ctx.report_progress(NAME, self.pages, None)
+        return response
 
     def products(self, label: str, filters: list[dict[str, str]]) -> list[Any]:
         kwargs: dict[str, Any] = {
@@ -201,31 +161,20 @@ class _Caller:
         seen: set[str] = set()
         for page in range(1, MAX_PAGES_PER_QUERY + 1):
             response = self.page(kwargs, f"{label}, page {page}")
-            items = response.get("PriceList", [])
-            if not isinstance(items, list):
-                where = f"GetProducts {self.endpoint} ({label}, page {page})"
-                raise RefreshFailed(f"{NAME}: {where}: the PriceList is not a list")
-            found.extend(items)
+            found.extend(response.get("PriceList") or [])
             token = response.get("NextToken")
             if not token:
                 return found
             if token in seen:
-                break
+                raise RefreshFailed(
+                    f"{NAME}: GetProducts {self.endpoint} ({label}): page {page} repeats an earlier NextToken "
+                    "(a paging loop); stopped"
+                )
             seen.add(token)
             kwargs["NextToken"] = token
-        raise RefreshFailed(f"{NAME}: GetProducts {self.endpoint} ({label}) keeps paging (stopped after page {page})")
-
-
-def _retry_after(headers: dict[str, str], status: int) -> float | None:
-    if status not in (429, 503):
-        return None
-    raw = {k.lower(): v for k, v in headers.items()}.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
+        raise RefreshFailed(
+            f"{NAME}: GetProducts {self.endpoint} ({label}): more than {MAX_PAGES_PER_QUERY} pages; stopped"
+        )
 
 
 # --- mapping ---------------------------------------------------------------------------------------------------
@@ -314,26 +263,23 @@ def _offer(instance: str, region: str, price: Price) -> Offer:
 
 def _client(ctx: RefreshContext) -> tuple[PricingClient, list[str]]:
     import boto3  # noqa: PLC0415  (boto3: lazily)
-    from botocore.config import Config  # noqa: PLC0415
     from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+    from placer.providers.aws_call import client_config, frozen_secrets  # noqa: PLC0415
+    from placer.redact import guard_logs, redact  # noqa: PLC0415
 
     try:
         session = ctx.boto3_session if ctx.boto3_session is not None else boto3.Session()
-        credentials = session.get_credentials()
-        frozen = credentials.get_frozen_credentials() if credentials is not None else None
-        config = Config(
-            retries={"total_max_attempts": 1, "mode": "standard"},
-            connect_timeout=ctx.timeout_s,
-            read_timeout=ctx.timeout_s,
-            user_agent_extra="placer",
-        )
+        secrets = frozen_secrets(session)
         client: PricingClient = session.client(
-            "pricing", region_name=PRICING_REGION, endpoint_url=ctx.endpoint_for(NAME), config=config
+            "pricing", region_name=PRICING_REGION, endpoint_url=ctx.endpoint_for(NAME), config=client_config(ctx)
         )
     except BotoCoreError as exc:
         raise RefreshFailed(f"{NAME}: cannot set up the AWS Pricing client: {type(exc).__name__}") from None
-    client.meta.events.register("after-call.pricing.GetProducts", _check_body)
-    secrets = [s for s in (frozen.access_key, frozen.secret_key, frozen.token) if s] if frozen else []
+    except ValueError as exc:  # an endpoint URL botocore refuses
+        raise RefreshFailed(f"{NAME}: cannot set up the AWS Pricing client: {redact(str(exc), [])}") from None
+    client.meta.events.register("before-parse.pricing.GetProducts", _check_body)
+    guard_logs()
     return client, secrets
 
 

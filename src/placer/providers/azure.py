@@ -170,12 +170,16 @@ def _fetch(client: httpx.Client, ctx: RefreshContext, base: str) -> dict[tuple[s
             if link is not None and not (isinstance(link, str) and _same_origin(base, link)):
                 raise ValueError("NextPageLink points elsewhere")
         except ValueError as exc:
-            raise RefreshFailed(f"{NAME}: page {page} of {base} is malformed: {exc}") from None
+            raise RefreshFailed(f"{NAME}: page {page} of {safe_url(base)} is malformed: {exc}") from None
         ctx.report_progress(NAME, page, None)
         if not link:
             return found
-        if link in seen or page >= MAX_PAGES:
-            raise RefreshFailed(f"{NAME}: {base} keeps paging (stopped after page {page})")
+        if link in seen or link == url:
+            raise RefreshFailed(
+                f"{NAME}: {safe_url(base)}: page {page}'s NextPageLink repeats an earlier page (a paging loop); stopped"
+            )
+        if page >= MAX_PAGES:
+            raise RefreshFailed(f"{NAME}: {safe_url(base)}: more than {MAX_PAGES} pages; stopped")
         seen.add(link)
         url = link
 

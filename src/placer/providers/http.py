@@ -2,27 +2,31 @@
 
 Only the refresh functions import this module (httpx costs ~0.3 s to import): never placer's start-up path.
 
-Policy: each attempt has ``ctx.timeout_s``; 5xx, 429, connection errors, timeouts and unparseable bodies are
-retried up to ``ctx.max_retries`` times, waiting ``ctx.backoff_s`` doubling up to ``ctx.max_backoff_s`` (through
-``ctx.sleep``), or exactly the ``Retry-After`` seconds a 429/503 asks for. Other 4xx fail at once. Every final
-failure is a :class:`RefreshFailed` naming the provider, the URL without its query, and what happened; it never
-carries a credential, a request header or a response body.
+Policy: each attempt, body included, has ``ctx.timeout_s`` (a server trickling a page byte by byte cannot hold a
+refresh forever); 5xx, 429, connection errors, timeouts, cut-short and unparseable bodies are retried up to
+``ctx.max_retries`` times, waiting ``ctx.backoff_s`` doubling up to ``ctx.max_backoff_s`` (through ``ctx.sleep``),
+or exactly the ``Retry-After`` a 429/503 asks for (seconds or an HTTP-date; longer than ``ctx.max_backoff_s``
+fails at once). Other 4xx fail at once. Every final failure is a :class:`RefreshFailed` naming the provider, the
+URL without its query or user info, and what happened; it never carries a credential, a request header or a
+response body.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
-from placer.providers.refresh import RefreshContext, RefreshFailed, redact, safe_url
+from placer.providers.refresh import RefreshContext, RefreshFailed, safe_url
+from placer.providers.retry import header_retry_after, too_long
+from placer.redact import guard_logs, one_line, redact
 
 USER_AGENT = "placer (price refresh)"
-_RETRY_AFTER_STATUSES = (429, 503)
+MAX_BODY_BYTES = 64 * 1024 * 1024  # a price page is well under 1 MB; this only stops an endless body
 
 
 @contextmanager
@@ -32,25 +36,41 @@ def http_client(ctx: RefreshContext) -> Iterator[httpx.Client]:
         yield ctx.http_client
         return
     with httpx.Client(timeout=ctx.timeout_s, headers={"User-Agent": USER_AGENT}) as client:
+        guard_logs()
         yield client
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    if response.status_code not in _RETRY_AFTER_STATUSES:
-        return None
-    raw = response.headers.get("Retry-After")
-    if raw is None:
-        return None
-    try:
-        seconds = float(raw.strip())
-    except ValueError:
-        return None  # an HTTP date: fall back to our own backoff
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
 def _status_text(response: httpx.Response) -> str:
-    phrase = response.reason_phrase
+    phrase = one_line(response.reason_phrase, 60)
     return f"HTTP {response.status_code}" + (f" {phrase}" if phrase else "")
+
+
+class _SlowBody(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _fetch(
+    client: httpx.Client, url: str, ctx: RefreshContext, params: Mapping[str, str] | None, headers: Any
+) -> tuple[httpx.Response, bytes]:
+    """One attempt: the response and, for a 2xx, its whole body, read within ``ctx.timeout_s``."""
+    deadline = time.monotonic() + ctx.timeout_s
+    with client.stream("GET", url, params=params, headers=headers, timeout=ctx.timeout_s) as response:
+        if not 200 <= response.status_code < 300:
+            return response, b""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _TooLarge
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise _SlowBody
+        return response, b"".join(chunks)
 
 
 def get_json(
@@ -72,26 +92,30 @@ def get_json(
     for attempt in range(1, attempts + 1):
         delay: float | None = None
         try:
-            response = client.get(url, params=params, headers=headers, timeout=ctx.timeout_s)
+            response, content = _fetch(client, url, ctx, params, headers)
         except httpx.TimeoutException:
             problem = f"timed out after {ctx.timeout_s:g} s"
+        except _SlowBody:
+            problem = f"timed out after {ctx.timeout_s:g} s (the body was still arriving)"
+        except _TooLarge:
+            too_big = f"the response is larger than {MAX_BODY_BYTES:,} bytes"
+            raise RefreshFailed(f"{provider}: {where} failed: {too_big}") from None
         except httpx.TransportError as exc:
-            problem = f"connection failed ({type(exc).__name__}: {redact(str(exc), secrets) or 'no detail'})"
+            detail = one_line(redact(str(exc), secrets), 160) or "no detail"
+            problem = f"connection failed ({type(exc).__name__}: {detail})"
         else:
             status = response.status_code
             if 200 <= status < 300:
                 try:
-                    return json.loads(response.content)
+                    return json.loads(content)
                 except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                     problem = f"the response is not valid JSON ({type(exc).__name__} at byte {_position(exc)})"
             elif status == 429 or status >= 500:
                 problem = _status_text(response)
-                delay = _retry_after(response)
-                if delay is not None and delay > ctx.max_backoff_s:
-                    raise RefreshFailed(
-                        f"{provider}: {where} failed: {problem}, and the server asks to retry after {delay:g} s "
-                        f"(more than the {ctx.max_backoff_s:g} s limit)"
-                    )
+                delay = header_retry_after(response.headers, status, ctx.now())
+                refusal = too_long(delay, ctx.max_backoff_s) if delay is not None else None
+                if refusal is not None:
+                    raise RefreshFailed(f"{provider}: {where} failed: {problem}, and {refusal}")
             else:
                 message = f"{provider}: {where} failed: {_status_text(response)}"
                 if status in (401, 403) and auth_hint:

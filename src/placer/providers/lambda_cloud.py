@@ -127,5 +127,5 @@ def refresh(ctx: RefreshContext) -> list[Offer]:
     ctx.report_progress(NAME, 1, 1)
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict):
-        raise RefreshFailed(f"{NAME}: {url} answered without a 'data' object of instance types")
+        raise RefreshFailed(f"{NAME}: {safe_url(url)} answered without a 'data' object of instance types")
     return _offers(data, ctx, safe_url(url))

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from placer.catalog.cache import CachedPrices, CorruptCache, read_cache, write_cache
 from placer.catalog.models import ApiOffer, GpuOffer, MacOffer, Offer
-from placer.errors import PriceSourceUnavailable, UsageError
+from placer.errors import PlacerError, PriceSourceUnavailable, UsageError
 
 if TYPE_CHECKING:
     from placer.providers.registry import Provider, Registry
@@ -79,14 +79,6 @@ class RefreshContext:
     def backoff(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (1-based): backoff_s doubling, capped at max_backoff_s."""
         return min(self.backoff_s * 2.0 ** (attempt - 1), self.max_backoff_s)
-
-
-def redact(text: str, secrets: list[str]) -> str:
-    """``text`` with every secret value replaced by ***."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 def usable_usd(value: object) -> float | None:
@@ -216,6 +208,32 @@ def _previous(name: str, directory: Path | None) -> tuple[str | None, str]:
     return older.fetched_at, f"keeping the cached prices fetched at {older.fetched_at}"
 
 
+class _Failed(Exception):
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def _fetch_and_cache(
+    provider: Provider, ctx: RefreshContext, clock: Callable[[], datetime], cache_directory: Path | None
+) -> tuple[list[Offer], str, Path]:
+    """Fetch one provider's offers and cache them; _Failed says why not (the fetch, or writing the cache)."""
+    assert provider.refresh is not None  # _select keeps only providers with a refresh
+    try:
+        offers = _check_offers(provider.name, provider.refresh(ctx))
+    except RefreshFailed as exc:
+        raise _Failed(exc.message) from None
+    except Exception as exc:  # a failing provider (or plugin bug) must not stop the others
+        raise _Failed(f"{provider.name}: refresh failed: {type(exc).__name__}: {exc}") from None
+    fetched_at = _iso(clock())
+    entry = CachedPrices(provider=provider.name, fetched_at=fetched_at, source=_sources(offers), offers=offers)
+    try:
+        path = write_cache(entry, cache_directory)
+    except (OSError, PlacerError) as exc:
+        raise _Failed(f"{provider.name}: could not write the price cache: {exc}") from None
+    return offers, fetched_at, path
+
+
 def refresh_providers(
     registry: Registry,
     names: list[str] | None,
@@ -232,29 +250,20 @@ def refresh_providers(
     clock = now or ctx.now
     results: list[ProviderRefresh] = []
     for provider in providers:
-        assert provider.refresh is not None  # _select keeps only providers with a refresh
         own = replace(ctx, now=clock, skipped={})
         try:
-            offers = _check_offers(provider.name, provider.refresh(own))
-            fetched_at = _iso(clock())
-            path = write_cache(
-                CachedPrices(provider=provider.name, fetched_at=fetched_at, source=_sources(offers), offers=offers),
-                cache_directory,
-            )
-        except Exception as exc:  # a failing provider (or plugin bug) must not stop the others
-            if isinstance(exc, RefreshFailed):
-                problem = exc.message
-            elif isinstance(exc, OSError):
-                problem = f"{provider.name}: could not write the price cache: {exc.strerror or exc}"
-            else:
-                problem = f"{provider.name}: refresh failed: {type(exc).__name__}: {exc}"
+            offers, fetched_at, path = _fetch_and_cache(provider, own, clock, cache_directory)
+        except _Failed as failed:
+            from placer.redact import one_line, redact  # noqa: PLC0415 - only a failure needs it
+
+            problem = failed.problem
             kept_at, about_cache = _previous(provider.name, cache_directory)
             results.append(
                 ProviderRefresh(
                     provider=provider.name,
                     ok=False,
                     skipped=dict(own.skipped),
-                    message=f"{problem}; {about_cache}",
+                    message=f"{one_line(redact(problem))}; {about_cache}",
                     fetched_at=kept_at,
                     cache_kept=kept_at is not None,
                 )

@@ -44,7 +44,7 @@ def _per(plan: Plan) -> str:
     return "run" if plan.budget.period == "run" else "month"
 
 
-def _what(p: Placement, kind: str) -> str:
+def resources_text(p: Placement, kind: str) -> str:
     if kind == "apple-build":
         machines = p.details.get("machines")
         return f"{machines:,} × {p.accelerator}" if machines else f"{p.accelerator} (elastic)"
@@ -77,7 +77,7 @@ def _chosen(plan: Plan) -> RenderableType:
     t = Text()
     t.append("Chosen: ", style="bold green")
     t.append(f"{p.offer}", style="bold")
-    t.append(f" · {p.pricing} · {_what(p, kind)}")
+    t.append(f" · {p.pricing} · {resources_text(p, kind)}")
     if p.instances and kind != "apple-build":
         t.append(f" on {p.instances:,} instance{'s' if p.instances != 1 else ''} ({p.instance})")
     t.append("\n  ")
@@ -119,7 +119,7 @@ def _ranked(plan: Plan) -> Table:
         table.caption = "* priced by assumption (no public price): ranked after sourced prices"
         table.caption_justify = "left"
     for i, p in enumerate(rows, 1):
-        cells = [str(i), p.offer, p.pricing + ("*" if is_assumed(p) else ""), _what(p, kind)]
+        cells = [str(i), p.offer, p.pricing + ("*" if is_assumed(p) else ""), resources_text(p, kind)]
         if kind == "training":
             cells += [
                 duration_h(p.time.wall_hours or 0),
@@ -180,7 +180,9 @@ def render_plan(plan: Plan) -> Group:
     sources = _sources(plan)
     parts: list[RenderableType] = [_headline(plan), *([sources] if sources else []), Text(), _chosen(plan)]
     if plan.chosen is not None:
-        parts += [Text(), _ranked(plan)]
+        from placer.render.spot_view import spot_section  # noqa: PLC0415 - spot_view imports this module
+
+        parts += [Text(), _ranked(plan), *spot_section(plan)]
     if plan.rejected:
         parts.append(_rejected(plan))
     budget = _budget(plan)

@@ -1,0 +1,161 @@
+"""One AWS API call through boto3 under placer's retry policy, shared by the Price List refresh and S3 snapshots.
+
+Boto3's own retries are turned off where the client is built (:func:`client_config`): throttling, 5xx,
+timeouts, dropped connections and cut-short or unreadable bodies are retried here, with the backoff and the
+``Retry-After`` handling of the HTTP feeds (see ``placer.providers.retry``); any other service error (access
+denied, no such key...) fails at once. A failure is a :class:`CallFailed` with one plain line saying what
+happened, never a credential, a request header or a response body beyond the service's short error message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from placer.providers.retry import header_retry_after, too_long
+from placer.redact import one_line, redact
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+
+    from placer.providers.refresh import RefreshContext
+
+T = TypeVar("T")
+
+RETRY_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "InternalErrorException",
+        "InternalError",
+        "ServiceUnavailable",
+        "RequestTimeout",
+    }
+)
+
+
+class CallFailed(Exception):
+    """Why a call failed, and after how many attempts (1 when the error is not worth retrying)."""
+
+    def __init__(self, problem: str, attempts: int) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.attempts = attempts
+
+    def describe(self, where: str) -> str:
+        if self.attempts > 1:
+            return f"{where} failed after {self.attempts} attempts: {self.problem}"
+        return f"{where} failed: {self.problem}"
+
+
+class BadBody(Exception):
+    """A 2xx answer whose body cannot be read as the API's format: retried, like a transport fault."""
+
+
+class CutShort(Exception):
+    """A body shorter than its Content-Length (the connection closed early): retried."""
+
+
+class WrongShape(Exception):
+    """A 2xx answer that parses but is not shaped like the API's answer: fails at once (a retry gets the same)."""
+
+
+def client_config(ctx: RefreshContext) -> Config:
+    """Boto3 client settings: the context's timeouts, one attempt per call (retries are ours)."""
+    from botocore.config import Config  # noqa: PLC0415  (botocore: lazily)
+
+    return Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=ctx.timeout_s,
+        read_timeout=ctx.timeout_s,
+        user_agent_extra="placer",
+    )
+
+
+def frozen_secrets(session: Any) -> list[str]:
+    """The session's credential values, to mask wherever a message might echo them."""
+    credentials = session.get_credentials()
+    frozen = credentials.get_frozen_credentials() if credentials is not None else None
+    return [s for s in (frozen.access_key, frozen.secret_key, frozen.token) if s] if frozen else []
+
+
+def call(ctx: RefreshContext, fn: Callable[[], T], secrets: list[str]) -> T:
+    """``fn()`` (one boto3 call, reading its body), retried per the module policy; CallFailed when it cannot."""
+    from botocore.exceptions import (  # noqa: PLC0415  (botocore: lazily)
+        BotoCoreError,
+        ChecksumError,
+        ClientError,
+        ConnectionError,
+        ConnectTimeoutError,
+        HTTPClientError,
+        IncompleteReadError,
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
+
+    attempts = max(1, ctx.max_retries + 1)
+    problem = "no attempt made"
+    for attempt in range(1, attempts + 1):
+        delay: float | None = None
+        try:
+            return fn()
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            meta = exc.response.get("ResponseMetadata", {})
+            code = one_line(str(error.get("Code") or ""), 60)
+            status = int(meta.get("HTTPStatusCode") or 0)
+            problem = _problem(code, status)
+            if not (status >= 500 or status == 429 or code in RETRY_CODES):
+                detail = one_line(redact(str(error.get("Message") or ""), secrets), 200)
+                raise CallFailed(problem + (f": {detail}" if detail else ""), attempt) from None
+            delay = header_retry_after(meta.get("HTTPHeaders") or {}, status, ctx.now())
+            refusal = too_long(delay, ctx.max_backoff_s) if delay is not None else None
+            if refusal is not None:
+                raise CallFailed(f"{problem}, and {refusal}", attempt) from None
+        except (ReadTimeoutError, ConnectTimeoutError):
+            problem = f"timed out after {ctx.timeout_s:g} s"
+        except (HTTPClientError, ConnectionError, IncompleteReadError, ChecksumError) as exc:
+            detail = one_line(redact(_innermost(exc), secrets), 160)
+            problem = f"connection failed ({type(exc).__name__}" + (f": {detail})" if detail else ")")
+        except BadBody as exc:
+            problem = f"the response is not valid JSON ({exc})"
+        except CutShort as exc:
+            problem = f"the response was cut short ({exc})"
+        except WrongShape as exc:
+            raise CallFailed(f"the response is not the API's shape ({exc})", attempt) from None
+        except NoCredentialsError:
+            raise CallFailed(
+                "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", attempt
+            ) from None
+        except BotoCoreError as exc:
+            detail = one_line(redact(str(exc), secrets), 200)
+            raise CallFailed(f"{type(exc).__name__}: {detail}", attempt) from None
+        if attempt == attempts:
+            break
+        ctx.sleep(delay if delay is not None else ctx.backoff(attempt))
+    raise CallFailed(problem, attempts)
+
+
+def _problem(code: str, status: int) -> str:
+    """``SlowDown (HTTP 503)``; a bare ``HTTP 502 Bad Gateway`` when the body named no error code (a proxy)."""
+    if code and code != str(status):
+        return f"{code} (HTTP {status})" if status else code
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}" if status else "an unnamed error"
+
+
+def _innermost(exc: Exception) -> str:
+    """A streaming error's root cause (``[Errno 104] Connection reset by peer``), else the error's own text."""
+    kwargs = getattr(exc, "kwargs", None)
+    inner: BaseException | None = kwargs.get("error") if isinstance(kwargs, dict) and "reading" in str(exc) else None
+    if inner is None:
+        return str(exc)
+    while (deeper := next((a for a in inner.args if isinstance(a, BaseException)), None)) is not None:
+        inner = deeper
+    return str(inner)
