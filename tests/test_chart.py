@@ -19,11 +19,12 @@ from placer.catalog.models import Catalog
 from placer.plan import Plan
 from placer.planner import PlanOptions, make_plan
 from placer.profile import read_profile
-from placer.render.chart import html_document, label, svg, svg_document
+from placer.render.chart import WIDTH, html_document, label, subtitle_lines, svg, svg_document
 from placer.render.chart_axes import make_axis
 from placer.render.chart_labels import Box, Density, place_labels
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
+SVG_TEXT, SVG_G = "{http://www.w3.org/2000/svg}text", "{http://www.w3.org/2000/svg}g"
 PROFILES = ["llama2-70b-pretrain", "chat-70b-service", "ios-app-ci"]
 
 
@@ -136,6 +137,42 @@ def test_linear_axis_ticks_and_decimals():
     # 520.65 to 1,232.35 over ~6 ticks: the round step nearest 118.6 is 100
     assert [t for _, t in make_axis([553.0, 1200.0], 0, 1).ticks("usd")] == [
         "$600", "$700", "$800", "$900", "$1,000", "$1,100", "$1,200"]  # fmt: skip
+
+
+def test_a_narrow_band_far_from_zero_is_marked_zoomed():
+    assert make_axis([837.1, 839.9], 500, 100).zoomed  # 2.8 h of 840: 0.3 %
+    assert make_axis([1408.4, 1427.6], 500, 100).zoomed  # 1.3 %
+    assert not make_axis([600.0, 900.0], 500, 100).zoomed  # 33 %
+    assert not make_axis([0.0, 13.0], 0, 100).zoomed  # starts at zero
+    assert not make_axis([1009.0, 33131.0], 0, 100).zoomed  # log
+
+
+def test_zoomed_time_axis_says_so_on_the_chart(mini_catalog: Catalog):
+    root = ET.fromstring(svg(_plan("llama2-70b-pretrain", mini_catalog)))
+    texts = ["".join(t.itertext()) for t in root.iter(SVG_TEXT)]
+    assert any(t.endswith("(does not start at zero)") for t in texts)
+    note = [t for t in texts if "axis does not start at zero" in t]
+    assert len(note) == 1 and note[0].startswith("time axis does not start at zero: times span ")
+    assert len([g for g in root.iter(SVG_G) if g.get("class") == "axis-break"]) == 1
+
+
+def test_subtitle_wraps_to_two_lines_and_is_never_clipped():
+    parts = [f"part {i} " + "x" * 30 for i in range(3)]
+    assert subtitle_lines(" · ".join(parts), 1000) == [" · ".join(parts)]
+    width = 60 * 6.6  # room for 60 characters
+    assert subtitle_lines(" · ".join(parts), width) == [parts[0], f"{parts[1]} · {parts[2]}"[:59] + "…"]
+    long = " · ".join(["8 feasible placements", "objective cost", "catalog 2026-11-22", "lower left is cheaper"])
+    lines = subtitle_lines(long, 45 * 6.6)
+    assert lines == ["8 feasible placements · objective cost", "catalog 2026-11-22 · lower left is cheaper"]
+
+
+def test_every_subtitle_line_fits_the_chart(mini_catalog: Catalog):
+    for name in ("llama2-70b-pretrain", "chat-70b-service", "ios-app-ci"):
+        root = ET.fromstring(svg(_plan(name, mini_catalog)))
+        subs = [t for t in root.iter(SVG_TEXT) if t.get("class") == "subtitle"]
+        assert 1 <= len(subs) <= 2
+        for t in subs:
+            assert float(t.get("x", 0)) + len(t.text or "") * 6.6 <= WIDTH
 
 
 def test_degenerate_axes():

@@ -17,7 +17,7 @@ from tests.conftest import MINI_CATALOG, ROOT, run_placer
 
 from placer.errors import ExitCode, InputError, NoFeasiblePlacement, UsageError
 from placer.export import LAUNCHERS, UnsupportedPlacement, export_plan, parse_plan, pick_placement
-from placer.export.targets import instance_hour_price
+from placer.export.targets import aws_local_zone_parent, instance_hour_price
 from placer.plan import (
     BudgetVerdict,
     CatalogRef,
@@ -305,7 +305,8 @@ def test_dstack_training_is_a_multi_node_task():
     assert (doc["type"], doc["nodes"]) == ("task", 4)
     assert doc["resources"] == {"gpu": "H100:8"}
     assert (doc["backends"], doc["regions"], doc["instance_types"]) == (["aws"], ["us-east-1"], ["p5.48xlarge"])
-    assert (doc["spot_policy"], doc["max_price"]) == ("on-demand", 98.32)
+    # max_price: the planned $98.32 per instance-hour plus 25 % headroom, $122.90
+    assert (doc["spot_policy"], doc["max_price"]) == ("on-demand", 122.9)
 
 
 def test_inference_is_a_service_with_one_replica_per_instance():
@@ -314,7 +315,7 @@ def test_inference_is_a_service_with_one_replica_per_instance():
     assert sky["resources"]["accelerators"] == "H100:1"
     assert sky["resources"]["infra"] == "lambda/us-east-1"
     ds = yaml.safe_load(export_plan(INFERENCE, "dstack"))
-    assert (ds["type"], ds["replicas"], ds["resources"]["gpu"], ds["max_price"]) == ("service", 2, "H100:1", 3.29)
+    assert (ds["type"], ds["replicas"], ds["resources"]["gpu"], ds["max_price"]) == ("service", 2, "H100:1", 4.12)
     assert "nodes" not in ds
 
 
@@ -338,6 +339,70 @@ def test_gcp_multi_node_asks_for_the_best_network():
     doc = yaml.safe_load(export_plan(TRAINING, "skypilot", alternative=1))
     assert doc["resources"]["network_tier"] == "best"
     assert doc["resources"]["instance_type"] == "a3-highgpu-8g"
+
+
+def test_best_network_only_where_skypilot_takes_it():
+    # SkyPilot's GCP provisioner fails network_tier: best on any machine but A3 High/Edge: A3 Mega gets none
+    mega = plan("pretrain", "training", gpu("gcp/us-east4/a3-megagpu-8g", "H100", 8, 4, 88.25, 100.0))
+    assert "network_tier" not in yaml.safe_load(export_plan(mega, "skypilot"))["resources"]
+    one_node = plan("pretrain", "training", gpu("gcp/us-central1/a3-highgpu-8g", "H100", 8, 1, 88.25, 100.0))
+    assert "network_tier" not in yaml.safe_load(export_plan(one_node, "skypilot"))["resources"]
+    nebius = plan(
+        "pretrain", "training", gpu("nebius/eu-north1/gpu-h100-sxm_8gpu-128vcpu-1600gb", "H100", 8, 2, 23.6, 10)
+    )
+    assert yaml.safe_load(export_plan(nebius, "skypilot"))["resources"]["network_tier"] == "best"
+    # SkyServe replicas are independent servers: no fabric between them, even on A3 High
+    service = plan(
+        "chat", "inference", gpu("gcp/us-central1/a3-highgpu-8g", "H100", 8, 3, 88.25, 730.0, period="month")
+    )
+    doc = yaml.safe_load(export_plan(service, "skypilot"))
+    assert doc["service"]["replicas"] == 3
+    assert "network_tier" not in doc["resources"]
+
+
+def test_a3_mega_is_h100_mega_in_skypilot():
+    mega = plan("pretrain", "training", gpu("gcp/us-east4/a3-megagpu-8g", "H100", 8, 4, 88.25, 100.0))
+    sky = yaml.safe_load(export_plan(mega, "skypilot"))["resources"]
+    assert (sky["accelerators"], sky["instance_type"]) == ("H100-MEGA:8", "a3-megagpu-8g")
+    ds = yaml.safe_load(export_plan(mega, "dstack"))  # gpuhunt calls them H100; the instance type pins the machine
+    assert (ds["resources"]["gpu"], ds["instance_types"]) == ("H100:8", ["a3-megagpu-8g"])
+
+
+@pytest.mark.parametrize("launcher", ["skypilot", "dstack"])
+def test_aws_local_zone_pins_the_parent_region(launcher: str):
+    atl = plan("pretrain", "training", gpu("aws/us-east-1-atl-1/p5.48xlarge", "H100", 8, 2, 55.04, 100.0))
+    text = export_plan(atl, launcher)
+    doc = yaml.safe_load(text)
+    region = doc["resources"]["infra"] if launcher == "skypilot" else doc["regions"]
+    assert region == ("aws/us-east-1" if launcher == "skypilot" else ["us-east-1"])
+    assert "# Note: region us-east-1: placer's 'us-east-1-atl-1' is an AWS Local Zone" in text
+    assert "us-east-1-atl-1a" in text  # the zone to pick to use the Local Zone itself
+
+
+def test_local_zone_parent_names():
+    assert aws_local_zone_parent("us-east-1-atl-1") == "us-east-1"
+    assert aws_local_zone_parent("us-west-2-lax-1a") == "us-west-2"
+    assert aws_local_zone_parent("us-gov-west-1") is None
+    assert aws_local_zone_parent("ap-southeast-2") is None
+
+
+def test_dstack_max_price_has_headroom_and_skips_floating_prices():
+    # $3.29 x 1.25 = $4.1125, rounded up to the cent
+    lam = gpu("lambda/us-east-1/gpu_1x_h100_sxm5", "H100", 1, 2, 3.29, 730.0, period="month")
+    assert yaml.safe_load(export_plan(plan("chat", "inference", lam), "dstack"))["max_price"] == 4.12
+    floating = lam.model_copy(
+        update={
+            "assumptions": [
+                "price caveat: on-demand price for lambda/us-east-1/gpu_1x_h100_sxm5 is a 'from' price (the "
+                "lowest advertised; preemptible prices can change every few minutes)"
+            ]
+        }
+    )
+    text = export_plan(plan("chat", "inference", floating), "dstack")
+    assert "max_price" not in yaml.safe_load(text)
+    assert "#   max_price left out: the plan's price is a 'from' price" in text
+    snapshot = lam.model_copy(update={"assumptions": ["price caveat: spot price for x is a spot-market snapshot"]})
+    assert "max_price" not in yaml.safe_load(export_plan(plan("chat", "inference", snapshot), "dstack"))
 
 
 def test_crusoe_goes_to_dstack_unpinned():

@@ -5,6 +5,7 @@ Golden tables for ``placer plan --pareto`` (regenerate with PLACER_UPDATE_GOLDEN
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -14,7 +15,7 @@ from tests.conftest import ROOT
 from tests.test_render import check_golden
 
 from placer.catalog.models import Catalog
-from placer.pareto import dominates, frontier, metric
+from placer.pareto import TIME_TOLERANCE, dominates, faster, frontier, metric
 from placer.placements.common import ASSUMED, CAVEAT, is_assumed
 from placer.plan import Cost, Latency, Placement, Plan, Time
 from placer.planner import PlanOptions, make_plan, rank
@@ -107,36 +108,67 @@ def test_dominates_needs_one_strict_improvement():
     assert not dominates(placement("a", 9, 11), placement("b", 10, 10), "training")
 
 
+def test_near_ties_in_time_are_ties():
+    # the review's case: "faster by 0 min" at six times the cost is no trade
+    cheap = placement("cheap", 2_500_000, 1408.7)
+    dear = placement("dear", 15_000_000, 1408.4)  # 0.02 % faster
+    assert names(frontier([cheap, dear], "training")) == ["cheap"]
+    assert dominates(cheap, dear, "training") and not dominates(dear, cheap, "training")
+    # 0.2 % faster is a real, if small, trade
+    assert names(frontier([cheap, placement("dear", 15_000_000, 1405.0)], "training")) == ["cheap", "dear"]
+    # equal cost, times within the tolerance: near-twins, and the faster stands for both
+    assert names(frontier([placement("a", 10, 1000.0), placement("b", 10, 999.5)], "training")) == ["b"]
+    assert not dominates(placement("a", 10, 1000.0), placement("b", 10, 999.5), "training")
+    assert faster(998.9, 1000.0) and not faster(999.0, 1000.0) and TIME_TOLERANCE == 1e-3
+
+
 # --- the definition, as properties --------------------------------------------------------------------------------
 
 # small integer grids, so ties in cost, time and both come up often
 pairs = st.lists(st.tuples(st.integers(0, 12), st.integers(1, 12)), max_size=40)
 
 
-@settings(max_examples=300, deadline=None)
-@given(pairs)
-def test_frontier_is_exactly_the_undominated_first_of_each_twin_set(values: list[tuple[int, int]]):
-    points = [placement(f"p{i}", cost, time) for i, (cost, time) in enumerate(values)]
+def near_twin(q: Placement, p: Placement, points: list[Placement]) -> bool:
+    """``q`` stands for ``p``: same cost, times within the tolerance, ``q`` first in (time, input order)."""
+    tq, tp = q.time.wall_hours or 0.0, p.time.wall_hours or 0.0
+    return (
+        q.cost.total_usd == p.cost.total_usd
+        and not faster(tq, tp)
+        and not faster(tp, tq)
+        and (tq, points.index(q)) < (tp, points.index(p))
+    )
+
+
+def check_frontier(points: list[Placement]) -> None:
     got = frontier(points, "training")
     on = {p.offer for p in got}
-    for p in got:  # no frontier point is dominated by any feasible point
-        assert not any(dominates(q, p, "training") for q in points)
-    for i, p in enumerate(points):  # every other point is dominated by a frontier point, or is a later twin of one
-        if p.offer in on:
-            continue
-        assert any(
-            dominates(q, p, "training") or (q.cost == p.cost and q.time == p.time and int(q.offer[1:]) < i) for q in got
-        )
-    brute = [
-        p
-        for i, p in enumerate(points)
-        if not any(dominates(q, p, "training") for q in points)
-        and not any(q.cost == p.cost and q.time == p.time for q in points[:i])
-    ]
+    for p in got:  # no frontier point is dominated by any feasible point, nor stands in for by a near-twin
+        assert not any(dominates(q, p, "training") or near_twin(q, p, points) for q in points)
+    for p in points:  # every other point is dominated (within the tolerance), or has a near-twin standing for it
+        if p.offer not in on:
+            assert any(dominates(q, p, "training") or near_twin(q, p, points) for q in points)
+    brute = [p for p in points if not any(dominates(q, p, "training") or near_twin(q, p, points) for q in points)]
     assert names(got) == names(sorted(brute, key=lambda p: p.cost.total_usd))
     costs = [p.cost.total_usd for p in got]
     times = [p.time.wall_hours or 0 for p in got]
-    assert costs == sorted(set(costs)) and times == sorted(set(times), reverse=True)
+    assert costs == sorted(set(costs))
+    assert all(faster(b, a) for a, b in itertools.pairwise(times))
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs)
+def test_frontier_is_exactly_the_undominated_first_of_each_twin_set(values: list[tuple[int, int]]):
+    check_frontier([placement(f"p{i}", cost, time) for i, (cost, time) in enumerate(values)])
+
+
+# times 1000 h minus up to 3 h in 0.25 h steps: most pairs are within the 0.1 % tolerance, chains of them common
+near_pairs = st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(near_pairs)
+def test_frontier_with_near_ties(values: list[tuple[int, int]]):
+    check_frontier([placement(f"p{i}", cost, 1000.0 - step * 0.25) for i, (cost, step) in enumerate(values)])
 
 
 ranked_inputs = st.lists(st.tuples(st.integers(1, 12), st.integers(1, 12), st.booleans()), min_size=1, max_size=30)

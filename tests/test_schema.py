@@ -28,13 +28,13 @@ PROFILES = sorted((ROOT / "profiles").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
-def validator() -> jsonschema.Draft202012Validator:
+def validator() -> jsonschema.Draft7Validator:
     schema = profile_schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
 
 
-def errors(validator: jsonschema.Draft202012Validator, data: Any) -> list[str]:
+def errors(validator: jsonschema.Draft7Validator, data: Any) -> list[str]:
     return [e.message for e in validator.iter_errors(data)]
 
 
@@ -45,22 +45,22 @@ def every_message(errs: Any) -> list[str]:
 
 def test_header_names_the_dialect_and_the_kinds():
     schema = profile_schema()
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
     assert schema["$id"] == "urn:placer:schema:profile:v1"
     assert schema["title"] and schema["description"]
     assert schema["properties"]["kind"]["enum"] == ["training", "inference", "apple-build"]
-    branches = [schema["$defs"][ref["$ref"].split("/")[-1]] for ref in schema["oneOf"]]
+    branches = [schema["definitions"][ref["$ref"].split("/")[-1]] for ref in schema["oneOf"]]
     assert [b["properties"]["kind"]["const"] for b in branches] == ["training", "inference", "apple-build"]
 
 
 def test_every_object_refuses_unknown_keys():
-    for name, definition in profile_schema()["$defs"].items():
+    for name, definition in profile_schema()["definitions"].items():
         assert definition["type"] == "object", name
         assert definition["additionalProperties"] is False, name
 
 
 def test_enums_for_precision_objective_and_spot():
-    defs = profile_schema()["$defs"]
+    defs = profile_schema()["definitions"]
     assert defs["ModelSpec"]["properties"]["precision"]["enum"] == ["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
     assert defs["TrainingProfile"]["properties"]["objective"]["enum"] == ["cost", "time", "balanced"]
     assert defs["Constraints"]["properties"]["spot"]["enum"] == ["never", "allow", "only"]
@@ -70,13 +70,13 @@ def test_bounds_are_json_schema_keywords():
     text = profile_schema_json()
     for raw in ('"gt"', '"ge"', '"lt"', '"le"', '"discriminator"'):
         assert raw not in text
-    parameters = profile_schema()["$defs"]["ModelSpec"]["properties"]["parameters"]["anyOf"]
+    parameters = profile_schema()["definitions"]["ModelSpec"]["properties"]["parameters"]["anyOf"]
     assert parameters[0] == {"type": "number", "exclusiveMinimum": 0, "maximum": 1e15}
     assert parameters[1]["pattern"] == HUMAN_NUMBER_PATTERN
 
 
 @pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.name)
-def test_every_bundled_profile_validates(validator: jsonschema.Draft202012Validator, path: Path):
+def test_every_bundled_profile_validates(validator: jsonschema.Draft7Validator, path: Path):
     assert errors(validator, yaml.safe_load(path.read_text())) == []
 
 
@@ -101,7 +101,7 @@ def finetune() -> dict[str, Any]:
     ],
 )
 def test_mistakes_fail_schema_validation_as_they_fail_placer(
-    validator: jsonschema.Draft202012Validator, finetune: dict[str, Any], change: Any, message: str
+    validator: jsonschema.Draft7Validator, finetune: dict[str, Any], change: Any, message: str
 ):
     change(finetune)
     found = errors(validator, finetune)
@@ -114,7 +114,7 @@ def test_mistakes_fail_schema_validation_as_they_fail_placer(
 
 @pytest.mark.parametrize("value", ["70B", "2T", "70e9", "1.5e11", "1_000", "1,000,000", " 8b ", ".5T", 70000000000])
 def test_human_numbers_pass_as_placer_reads_them(
-    validator: jsonschema.Draft202012Validator, finetune: dict[str, Any], value: Any
+    validator: jsonschema.Draft7Validator, finetune: dict[str, Any], value: Any
 ):
     finetune["model"]["parameters"] = value
     assert errors(validator, finetune) == []
@@ -126,7 +126,7 @@ def test_human_numbers_pass_as_placer_reads_them(
     [(("resources", "count"), "8"), (("resources", "count"), "1e3"), (("training", "restart_minutes"), "2.5")],
 )
 def test_plain_numbers_as_text_pass_as_placer_reads_them(
-    validator: jsonschema.Draft202012Validator, finetune: dict[str, Any], where: tuple[str, str], value: str
+    validator: jsonschema.Draft7Validator, finetune: dict[str, Any], where: tuple[str, str], value: str
 ):
     finetune[where[0]][where[1]] = value
     assert errors(validator, finetune) == []
@@ -177,3 +177,14 @@ def test_cli_unwritable_output_is_a_usage_error(tmp_path: Path):
     assert done.returncode == 2
     assert done.stdout == ""
     assert "cannot write" in done.stderr
+
+
+def test_draft_07_for_the_editors_validator():
+    """The Red Hat YAML language server validates with draft-07: no 2020-12 keywords, every $ref resolves."""
+    text = profile_schema_json()
+    for keyword in ("$defs", "prefixItems", "unevaluatedProperties", "dependentRequired", "$dynamicRef"):
+        assert f'"{keyword}"' not in text
+    schema = json.loads(text)
+    refs = re.findall(r'"\$ref": "([^"]+)"', text)
+    assert refs and all(ref.startswith("#/definitions/") for ref in refs)
+    assert all(ref.removeprefix("#/definitions/") in schema["definitions"] for ref in refs)

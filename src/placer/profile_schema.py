@@ -1,11 +1,13 @@
-"""The profile format as a JSON Schema (draft 2020-12), generated from the pydantic models in ``placer.profile``.
+"""The profile format as a JSON Schema (draft-07), generated from the pydantic models in ``placer.profile``.
 
 An editor's YAML extension uses it for completion and validation, so it must tell the truth about what placer
 accepts. Pydantic's schema alone does not: a number field read through ``parse_human_number`` also accepts
 ``"70B"`` or ``"2T"`` (and YAML 1.1 reads ``70e9`` as text), and bounds set after such a validator come out as
 ``gt``/``le``, which are not JSON Schema keywords. This module fixes both, from the validators themselves.
-Unknown keys are refused (``additionalProperties: false``) as placer refuses them; rules that span fields
-(``tokens`` or ``flops``, average below peak) stay with placer, which reports them with file:line:col.
+Draft-07, with ``definitions`` and ``#/definitions/...`` references, because the editors' validator (the Red
+Hat YAML language server in VS Code) applies draft-07 rules. Unknown keys are refused
+(``additionalProperties: false``) as placer refuses them; rules that span fields (``tokens`` or ``flops``,
+average below peak) stay with placer, which reports them with file:line:col.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from pydantic_core import core_schema
 from placer import numbers
 from placer.profile import KINDS, Profile
 
-SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
+REF_TEMPLATE = "#/definitions/{model}"  # draft-07's home for shared schemas (2020-12 renamed it $defs)
 SCHEMA_ID = "urn:placer:schema:profile:v1"
 
 # What parse_human_number accepts as text: digits (with _ or thousands commas), a fraction, an exponent, then a
@@ -84,7 +87,7 @@ def _fix_bounds(node: Any) -> None:
         for target in targets:
             target.update(bounds)
     for key, value in node.items():
-        if key in ("properties", "$defs"):
+        if key in ("properties", "definitions", "$defs"):
             for child in value.values():
                 _fix_bounds(child)
         elif key not in ("default", "enum", "const", "required"):
@@ -99,7 +102,8 @@ def _fix_bounds(node: Any) -> None:
 
 def profile_schema() -> dict[str, Any]:
     """The JSON Schema of a profile: the three kinds as a union discriminated on ``kind``."""
-    generated = TypeAdapter(Profile).json_schema(schema_generator=_ProfileSchema)
+    generated = TypeAdapter(Profile).json_schema(schema_generator=_ProfileSchema, ref_template=REF_TEMPLATE)
+    generated["definitions"] = generated.pop("$defs", {})
     _fix_bounds(generated)
     generated.pop("discriminator", None)  # OpenAPI's keyword; each branch's `kind` const already discriminates
     return {

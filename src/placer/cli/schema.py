@@ -19,7 +19,7 @@ def schema(
     ] = None,
     show_traceback: TracebackOption = False,
 ) -> None:
-    """Print the JSON Schema (draft 2020-12) of workload profiles, for completion and validation in editors."""
+    """Print the JSON Schema (draft-07) of workload profiles, for completion and validation in editors."""
     with errors_to_exit_codes(want_traceback(show_traceback), []):
         from placer.profile_schema import profile_schema_json
 

@@ -13,6 +13,7 @@ Backends: dstack has ``crusoe`` (since 0.20.12) and no CoreWeave backend, so Cor
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -25,6 +26,7 @@ from placer.export.targets import (
     Cloud,
     Launcher,
     Target,
+    aws_region,
     no_region,
 )
 from placer.plan import Plan
@@ -34,6 +36,15 @@ SERVICE_DOCS = "https://dstack.ai/docs/reference/dstack.yml/service/"
 SERVICE_PORT = 8000  # vLLM's and SGLang's default; the header says to change it to the server's
 FORM_FACTORS = ("A100-80GB", "A100-80GB-PCIe", "H100", "H100-PCIe")  # sold as SXM and as PCIe under one name
 
+# max_price is a ceiling, not the expected price: dstack skips offers above it, so the planned price alone would
+# refuse an offer a cent dearer (a rounding, a price change since the catalog's date); 25 % over the plan leaves
+# room for that and still stops a far dearer offer.
+MAX_PRICE_HEADROOM = 1.25
+# price notes (placer.placements.common) of prices that are not a steady list price: a 'from' price is the lowest
+# advertised, a spot-market snapshot moves every few minutes; a ceiling derived from them would refuse most offers
+FLOATING_PRICES = ("a 'from' price", "spot-market snapshot")
+
+# gpuhunt names GCP's A3 Mega GPUs plain H100 (the instance type pins the machine), unlike SkyPilot's H100-MEGA
 GPU_NAMES = {
     "A100-40GB": "A100:40GB",
     "A100-80GB": "A100:80GB",
@@ -52,7 +63,7 @@ LAUNCHER = Launcher(
     title="dstack",
     docs=DOCS,
     clouds={
-        "aws": Cloud("aws", GPU_NAMES, instance_names=AWS_INSTANCES),
+        "aws": Cloud("aws", GPU_NAMES, instance_names=AWS_INSTANCES, region=aws_region),
         "gcp": Cloud("gcp", GPU_NAMES, instance_names=GCP_INSTANCES),
         "azure": Cloud("azure", GPU_NAMES, instance_names=AZURE_INSTANCES),
         "lambda": Cloud("lambda", GPU_NAMES, instance_names=LAMBDA_INSTANCES, spot=False),
@@ -106,15 +117,24 @@ def render_dstack(plan: Plan, target: Target, index: int) -> str:
     if target.instance_type is not None:
         body["instance_types"] = [target.instance_type]
     body["spot_policy"] = "spot" if target.spot else "on-demand"
-    if target.usd_per_instance_hour is not None:
-        body["max_price"] = target.usd_per_instance_hour
+    ceiling = max_price(target)
+    if ceiling is not None:
+        body["max_price"] = ceiling
     how = ["dstack apply -f THIS_FILE   (name it *.dstack.yml)"]
     if target.nodes > 1 and not service:
         how.append("dstack runs multi-node tasks on a fleet with `placement: cluster`: create one first")
     else:
         how.append("dstack 0.20+ runs on existing fleets: create one covering these backends first")
-    if target.usd_per_instance_hour is not None:
-        how.append("max_price is the planned price per instance-hour: raise it if dstack's offers cost more")
+    if ceiling is not None:
+        how.append(
+            f"max_price is the planned price per instance-hour plus {MAX_PRICE_HEADROOM - 1:.0%} headroom: raise "
+            "it if dstack's offers cost more"
+        )
+    elif target.usd_per_instance_hour is not None:
+        how.append(
+            "max_price left out: the plan's price is a 'from' price or a spot-market snapshot, not a steady "
+            "price to cap offers at"
+        )
     if target.instance_type is None and target.placement.accelerator in FORM_FACTORS:
         target = replace(
             target,
@@ -127,6 +147,20 @@ def render_dstack(plan: Plan, target: Target, index: int) -> str:
     what = "service" if service else "task"
     launcher = LAUNCHER if not service else _service_launcher()
     return render(header(plan, target, index, launcher, what, how), body)
+
+
+def floating_price(target: Target) -> bool:
+    """The plan priced this placement from a 'from' price or a market snapshot (see the placement's notes)."""
+    return any(words in note for note in target.placement.assumptions for words in FLOATING_PRICES)
+
+
+def max_price(target: Target) -> float | None:
+    """The planned price per instance-hour with headroom, rounded up to a cent; None when there is no steady one."""
+    price = target.usd_per_instance_hour
+    if price is None or floating_price(target):
+        return None
+    # rounding before the ceiling keeps 98.32 x 1.25 at 122.90, not 122.91 from binary fractions
+    return math.ceil(round(price * MAX_PRICE_HEADROOM * 100, 6)) / 100
 
 
 def _service_launcher() -> Launcher:

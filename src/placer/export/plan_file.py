@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from placer.errors import InputError, SourceLocation
 from placer.plan import PLAN_SCHEMA_VERSION, Plan
-from placer.yamldoc import MAX_BYTES, YamlDocument, parse_yaml, read_text, validation_error
+from placer.yamldoc import MAX_BYTES, YamlDocument, check_json_keys, parse_yaml, read_text, validation_error
 
 MAX_PLAN_BYTES = 50 * MAX_BYTES  # a plan lists every rejected offer: far bigger than any profile
 
@@ -36,6 +36,7 @@ def parse_plan(text: str, filename: str = "<plan>") -> Plan:
             location=SourceLocation(filename, exc.lineno, exc.colno, None, source),
             hint="PLAN is the output of `placer plan --format json`, or a profile (.yaml)",
         ) from None
+    check_json_keys(text, filename, InputError)
     if not isinstance(data, dict) or "chosen" not in data or "workload" not in data:
         raise InputError(
             "not a plan: expected the JSON object `placer plan --format json` writes (workload, chosen, ...)",

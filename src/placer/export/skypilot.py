@@ -24,6 +24,7 @@ from placer.export.targets import (
     Cloud,
     Launcher,
     Target,
+    aws_region,
     no_region,
     upper_region,
 )
@@ -43,9 +44,14 @@ LAUNCHER = Launcher(
             "aws",
             {**_A100, "B200": "B200", "H100": "H100", "H200": "H200", "L4": "L4", "L40S": "L40S"},
             instance_names=AWS_INSTANCES,
+            region=aws_region,
         ),
         "gcp": Cloud(
-            "gcp", {**_A100, "B200": "B200", "H100": "H100", "H200": "H200", "L4": "L4"}, instance_names=GCP_INSTANCES
+            "gcp",
+            {**_A100, "B200": "B200", "H100": "H100", "H200": "H200", "L4": "L4"},
+            instance_names=GCP_INSTANCES,
+            # SkyPilot's GCP catalog (fetch_gcp.py, common/accelerators.csv) names A3 Mega's GPUs H100-MEGA
+            instance_accelerators={"a3-megagpu-8g": "H100-MEGA"},
         ),
         "azure": Cloud(
             "azure", {**_A100, "A100-80GB-PCIe": "A100-80GB", "H100": "H100"}, instance_names=AZURE_INSTANCES
@@ -93,13 +99,21 @@ def _infra(target: Target) -> str:
     return target.cloud.name if target.region is None else f"{target.cloud.name}/{target.region}"
 
 
-def _network_tier(target: Target) -> bool:
-    """``network_tier: best`` where SkyPilot documents it: GPUDirect-TCPX on GCP, InfiniBand on Nebius H100/H200 x8."""
-    if target.nodes < 2:
+# GCP VMs: SkyPilot's provisioner enables GPUDirect-TCPX only on these machine types and fails on any other
+# (sky/provision/gcp/constants.py GPU_DIRECT_TCPX_INSTANCE_TYPES); Nebius VMs: InfiniBand on the gpu-h100-sxm
+# and gpu-h200-sxm platforms, in 8-GPU presets (sky/provision/nebius/constants.py)
+GCP_TCPX_INSTANCES = ("a3-highgpu-8g", "a3-edgegpu-8g")
+NEBIUS_INFINIBAND = ("H100", "H200")
+
+
+def _network_tier(target: Target, service: bool) -> bool:
+    """``network_tier: best`` only where SkyPilot accepts it and it helps: a multi-node training task (never a
+    SkyServe service, whose replicas do not talk to each other) on GCP A3 High/Edge or Nebius H100/H200 x8."""
+    if service or target.nodes < 2:
         return False
     if target.cloud.name == "gcp":
-        return True
-    return target.cloud.name == "nebius" and target.accelerator in ("H100", "H200") and target.per_node == 8
+        return target.instance_type in GCP_TCPX_INSTANCES
+    return target.cloud.name == "nebius" and target.accelerator in NEBIUS_INFINIBAND and target.per_node == 8
 
 
 def _resources(target: Target, service: bool) -> dict[str, Any]:
@@ -110,7 +124,7 @@ def _resources(target: Target, service: bool) -> dict[str, Any]:
     if target.instance_type is not None:
         resources["instance_type"] = target.instance_type
     resources["use_spot"] = target.spot
-    if _network_tier(target):
+    if _network_tier(target, service):
         resources["network_tier"] = "best"
     if service:
         resources["ports"] = SERVICE_PORT

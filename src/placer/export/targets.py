@@ -28,6 +28,21 @@ def upper_region(region: str) -> str | None:
     return region.upper()
 
 
+# an AWS Local Zone named like a region: parent region, then the metro code (us-east-1-atl-1, us-west-2-lax-1)
+_AWS_LOCAL_ZONE = re.compile(r"([a-z]{2}(?:-gov)?-[a-z]+-[0-9]+)-[a-z]+-[0-9]+[a-z]?")
+
+
+def aws_local_zone_parent(region: str) -> str | None:
+    """The parent region of an AWS Local Zone (``us-east-1-atl-1`` -> ``us-east-1``); None for a region."""
+    match = _AWS_LOCAL_ZONE.fullmatch(region)
+    return match.group(1) if match else None
+
+
+def aws_region(region: str) -> str | None:
+    """AWS regions as they are; a Local Zone, which launchers do not take as a region, as its parent region."""
+    return aws_local_zone_parent(region) or region
+
+
 def no_region(region: str) -> str | None:
     """placer's region is not one the launcher knows (an aggregate or an assumption): leave it open."""
     del region
@@ -45,6 +60,9 @@ class Cloud:
     # (None: placer's names for this cloud are its own, never the launcher's)
     instance_names: str | None = None
     spot: bool = True  # the launcher can ask this cloud for spot capacity
+    # instance type -> the launcher's accelerator name where it differs from the chip's (GCP's a3-megagpu-8g
+    # carries H100s SkyPilot calls H100-MEGA)
+    instance_accelerators: Mapping[str, str] = field(default_factory=dict)
     note: str | None = None  # said in the exported file's header
 
 
@@ -112,7 +130,7 @@ def resolve(placement: Placement, launcher: Launcher) -> Target:
         )
     if placement.accelerator is None or not placement.accelerator_count or not placement.instances:
         raise UnsupportedPlacement(f"{who}: the plan gives no accelerator type and count for it")
-    name = cloud.accelerators.get(placement.accelerator)
+    name = cloud.instance_accelerators.get(placement.instance) or cloud.accelerators.get(placement.accelerator)
     if name is None:
         known = ", ".join(sorted(cloud.accelerators))
         raise UnsupportedPlacement(
@@ -133,6 +151,13 @@ def resolve(placement: Placement, launcher: Launcher) -> Target:
         )
     notes = [cloud.note] if cloud.note else []
     region = cloud.region(placement.region)
+    parent = aws_local_zone_parent(placement.region) if placement.provider == "aws" else None
+    if parent is not None and region == parent:
+        notes.append(
+            f"region {parent}: placer's {placement.region!r} is an AWS Local Zone, which {launcher.title} does not "
+            f"take as a region; pinned to its parent region, where prices and capacity differ from the plan's. "
+            f"To use the Local Zone, opt in to it and pick its zone ({placement.region}a) yourself"
+        )
     if region is None:
         notes.append(
             f"region not pinned: placer's region {placement.region!r} is not a {launcher.title} region name "

@@ -21,7 +21,7 @@ from placer.render.pareto_view import frontier_of, off_frontier_note, step, time
 from placer.render.table import resources_text, usd
 
 WIDTH, HEIGHT = 1000, 640
-LEFT, RIGHT, TOP, BOTTOM = 92, 36, 96, 84  # margins round the plot area
+LEFT, RIGHT, TOP, BOTTOM = 92, 36, 104, 84  # margins round the plot area (two subtitle lines above the legend)
 FRONTIER, CHOSEN, CLOUD, BUDGET = "#d62728", "#1f77b4", "#7f7f7f", "#2ca02c"
 
 
@@ -134,6 +134,50 @@ def _cloud(spots: list[tuple[float, float, Placement]], plan: Plan) -> list[str]
     return parts
 
 
+def subtitle_lines(text: str, width: float) -> list[str]:
+    """The subtitle in at most two lines of ``width`` px, broken between its `` · `` parts; never clipped:
+    what does not fit the second line ends in an ellipsis."""
+    most = max(1, int(width // CHAR_W))
+    lines: list[str] = []
+    for part in text.split(" · "):
+        if lines and len(lines[-1]) + 3 + len(part) <= most:
+            lines[-1] += " · " + part
+        elif len(lines) < 2:
+            lines.append(part)
+        else:
+            lines[-1] += " · " + part
+    return [line if len(line) <= most else line[: most - 1].rstrip() + "…" for line in lines]
+
+
+def _zoom_marks(x_axis: Axis, y_axis: Axis, plot: Box) -> list[str]:
+    """A break mark (two slashes across the frame) near the origin of each axis that does not start at zero."""
+    parts = []
+    for zoomed, (cx, cy) in ((y_axis.zoomed, (plot.x0, plot.y1 - 22)), (x_axis.zoomed, (plot.x0 + 22, plot.y1))):
+        if zoomed:
+            parts.append(
+                f'<g class="axis-break" transform="translate({_f(cx)},{_f(cy)})">'
+                '<rect x="-6" y="-3" width="12" height="6" fill="#fff"/>'
+                '<path d="M-6,1 L6,-5 M-6,5 L6,-1" stroke="#333" stroke-width="1.2" fill="none"/></g>'
+            )
+    return parts
+
+
+def _zoom_note(x_axis: Axis, y_axis: Axis, x_values: list[float], y_values: list[float], y_unit: str) -> str:
+    """Which axis does not start at zero, and how narrow the band it shows is."""
+    notes = []
+    for zoomed, name, values, unit in (
+        (y_axis.zoomed, "time", y_values, y_unit),
+        (x_axis.zoomed, "cost", x_values, "USD"),
+    ):
+        if zoomed and values:
+            lo, hi = min(values), max(values)
+            notes.append(
+                f"{name} axis does not start at zero: {name}s span {lo:,.4g}–{hi:,.4g} {unit}, "
+                f"{(hi - lo) / hi:.1%} apart"
+            )
+    return " · ".join(notes)
+
+
 def _text(x: float, y: float, anchor: str, text: str, css: str, fill: str = "#222") -> str:
     return f'<text class="{css}" x="{_f(x)}" y="{_f(y)}" text-anchor="{anchor}" fill="{fill}">{escape(text)}</text>'
 
@@ -174,7 +218,10 @@ def svg(plan: Plan) -> str:
         ".label{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}</style>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
         f'<text x="{_f(plot.x0)}" y="26" font-size="17" font-weight="bold">{escape(title)}</text>',
-        f'<text x="{_f(plot.x0)}" y="46" fill="#555">{escape(sub)}</text>',
+        *(
+            f'<text class="subtitle" x="{_f(plot.x0)}" y="{46 + 15 * i}" fill="#555">{escape(line)}</text>'
+            for i, line in enumerate(subtitle_lines(sub, WIDTH - plot.x0 - 12))
+        ),
         *_legend(plot, budget is not None, any(is_assumed(p) for p in front)),
         *_ticks(x_axis, True, plot, "usd"),
         *_ticks(y_axis, False, plot, "number"),
@@ -183,8 +230,15 @@ def svg(plan: Plan) -> str:
         f'<text x="{_f((plot.x0 + plot.x1) / 2)}" y="{_f(HEIGHT - 30)}" text-anchor="middle" font-size="13">'
         f"cost, {escape(_x_unit(plan))}{' (log scale)' if x_axis.log else ''}</text>",
         f'<text transform="translate(22,{_f((plot.y0 + plot.y1) / 2)}) rotate(-90)" text-anchor="middle" '
-        f'font-size="13">{escape(y_title)}{" (log scale)" if y_axis.log else ""}</text>',
+        f'font-size="13">{escape(y_title)}{" (log scale)" if y_axis.log else ""}'
+        f"{' (does not start at zero)' if y_axis.zoomed else ''}</text>",
+        *_zoom_marks(x_axis, y_axis, plot),
     ]
+    zoom = _zoom_note(x_axis, y_axis, [c for _, c, _ in values], [t for _, _, t in values], y_title.split(", ")[-1])
+    if zoom:
+        parts.append(
+            f'<text class="zoom-note" x="{_f(plot.x0)}" y="{_f(HEIGHT - 10)}" fill="#a00">{escape(zoom)}</text>'
+        )
     if not values:
         parts.append(
             f'<text x="{_f((plot.x0 + plot.x1) / 2)}" y="{_f((plot.y0 + plot.y1) / 2)}" text-anchor="middle" '

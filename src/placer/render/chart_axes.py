@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 LOG_SPAN = 30.0  # values spanning more than this factor go on a log scale
 PAD = 0.05  # of the axis length, left free at each end so no dot sits on the frame
+ZOOM_SPAN = 0.05  # a linear axis whose data span less than this share of their maximum is marked as zoomed
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,14 @@ class Axis:
         else:
             lo, hi = self.lo, self.hi
         return self.p0 + (value - lo) / (hi - lo) * (self.p1 - self.p0)
+
+    @property
+    def zoomed(self) -> bool:
+        """A linear axis over a narrow band far from zero: small gaps look big, so the chart must say so."""
+        if self.log or self.lo <= 0:
+            return False
+        span = (self.hi - self.lo) / (1 + 2 * PAD)  # the data's span, without the padding
+        return span < ZOOM_SPAN * self.hi
 
     def contains(self, value: float) -> bool:
         return self.lo <= value <= self.hi and (value > 0 or not self.log)
