@@ -188,3 +188,14 @@ def test_draft_07_for_the_editors_validator():
     refs = re.findall(r'"\$ref": "([^"]+)"', text)
     assert refs and all(ref.startswith("#/definitions/") for ref in refs)
     assert all(ref.removeprefix("#/definitions/") in schema["definitions"] for ref in refs)
+
+
+def test_every_property_has_hover_text() -> None:
+    """Editors show a property's description on hover: every key a person can write has one."""
+    missing = [
+        f"{name}.{key}"
+        for name, definition in profile_schema()["definitions"].items()
+        for key, prop in definition.get("properties", {}).items()
+        if not (isinstance(prop, dict) and prop.get("description"))
+    ]
+    assert missing == []

@@ -100,10 +100,107 @@ def _fix_bounds(node: Any) -> None:
         node["anyOf"] = flat
 
 
+_COMMON = {
+    "name": "The workload's name, shown in plans and reports.",
+    "description": "Free text for people; placer ignores it.",
+    "data": "Where the input data lives and how big it is: each offer is charged copying it there (egress, hours).",
+    "constraints": "Which providers, regions and pricing models may be used.",
+    "resources": "Accelerator types acceptable and, optionally, how many.",
+    "deadline_hours": "Wall-clock hours a training run must finish in, data copy included (other kinds ignore it).",
+    "objective": "How to rank feasible placements: cheapest (cost), fastest (time) or a balance of both.",
+    "kind": "The kind of workload.",
+    "model": "The model: size, precision and (optionally) its shape.",
+}
+# Hover text for editors: one line per key, the unit and the default where a person needs them.
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "TrainingProfile": {
+        **_COMMON,
+        "budget": "Budget per run, in USD.",
+        "training": "How much training: tokens (or flops), MFU and checkpointing.",
+    },
+    "InferenceProfile": {
+        **_COMMON,
+        "budget": "Budget per month, in USD.",
+        "inference": "The load to serve: request rates, token counts, users' regions and the latency SLO.",
+    },
+    "AppleBuildProfile": {
+        **_COMMON,
+        "budget": "Budget per month, in USD.",
+        "build": "The build/test load: jobs a day, minutes per job on a reference chip, queue wait allowed.",
+    },
+    "Budget": {"max_usd": "The most this may cost in USD: per run for training, per month for inference and builds."},
+    "ModelSpec": {
+        "name": "Model name, e.g. llama-3.3-70b; hosted APIs serving it may stand in.",
+        "parameters": "Total parameters, e.g. 70B or 70e9.",
+        "active_parameters": "Parameters active per token, for mixture-of-experts models.",
+        "precision": "Weights and compute precision.",
+        "layers": "Transformer layers (default: estimated from the parameter count).",
+        "kv_heads": "Key/value heads, for the KV-cache size (default: estimated).",
+        "head_dim": "Attention head dimension (default: estimated).",
+    },
+    "TrainingSpec": {
+        "tokens": "Training tokens, e.g. 2T; give this or flops.",
+        "flops": "Total training FLOPs, e.g. 1.5e24; give this or tokens.",
+        "mfu": "Model FLOPs utilisation, 0-1 (default: published figures per accelerator and precision).",
+        "checkpoint_interval_minutes": "Minutes between checkpoints (default 30, an assumption): a failure or "
+        "preemption redoes half of one.",
+        "restart_minutes": "Minutes to restart after a failure or preemption (default 10, an assumption).",
+    },
+    "InferenceSpec": {
+        "requests_per_second": "Peak requests per second: replicas are sized for it.",
+        "average_requests_per_second": "Average requests per second: per-token API costs are priced on it "
+        "(default: the peak).",
+        "input_tokens": "Prompt tokens per request.",
+        "output_tokens": "Generated tokens per request.",
+        "user_regions": "Where the users are (e.g. us-east, eu-west): latency includes the round trip from them.",
+        "slo": "The latency objective.",
+        "hours_per_day": "Hours a day the service runs (default 24).",
+        "accept_models": "Hosted models that may stand in for this one (per-token APIs).",
+        "self_hosted": "Consider GPU offers serving the model yourself (default true).",
+        "hosted_api": "Consider per-token hosted APIs (default true).",
+    },
+    "Slo": {"p95_latency_ms": "95th-percentile request latency limit in milliseconds, round trip included."},
+    "BuildSpec": {
+        "jobs_per_day": "Build/test jobs a day.",
+        "minutes_per_job": "Minutes per job on the reference chip.",
+        "reference_chip": "The Apple chip the minutes were measured on, e.g. M4.",
+        "max_queue_wait_minutes": "Longest acceptable p95 wait in the queue, in minutes.",
+        "working_hours_per_day": "Hours a day jobs arrive (default 10).",
+        "working_days_per_month": "Working days a month (default 22).",
+        "min_memory_gb": "Least memory a Mac must have, in GB.",
+    },
+    "Constraints": {
+        "providers": "Only these providers, e.g. [aws, lambda].",
+        "exclude_providers": "Never these providers.",
+        "regions": 'Region patterns allowed, e.g. ["us-*", "eu-west"] (glob on region, provider/region or geo).',
+        "spot": "Spot or preemptible capacity: never (default), allow, or only.",
+        "reserved": "Reserved or committed-use prices: never (default) or allow.",
+    },
+    "DataSpec": {
+        "location": "A catalog region (aws/us-east-1) or s3://bucket/prefix (listed at plan time when no size).",
+        "size_gb": "Data size in GB (10^9 bytes); may be left out for an s3:// location.",
+    },
+    "Resources": {
+        "accelerators": "Acceptable accelerator types, e.g. [H100, H200]; a family name covers its variants.",
+        "count": "Accelerators for the job; omitted = placer chooses the fewest that meet the deadline.",
+        "max_count": "The most accelerators placer may choose (default 16384).",
+    },
+}
+
+
+def _describe(definitions: dict[str, Any]) -> None:
+    for name, definition in definitions.items():
+        texts = DESCRIPTIONS.get(name, {})
+        for key, prop in definition.get("properties", {}).items():
+            if key in texts:
+                prop["description"] = texts[key]
+
+
 def profile_schema() -> dict[str, Any]:
     """The JSON Schema of a profile: the three kinds as a union discriminated on ``kind``."""
     generated = TypeAdapter(Profile).json_schema(schema_generator=_ProfileSchema, ref_template=REF_TEMPLATE)
     generated["definitions"] = generated.pop("$defs", {})
+    _describe(generated["definitions"])
     _fix_bounds(generated)
     generated.pop("discriminator", None)  # OpenAPI's keyword; each branch's `kind` const already discriminates
     return {
