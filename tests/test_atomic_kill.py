@@ -192,12 +192,17 @@ def test_a_kill_mid_write_leaves_the_old_file(kind: str, tmp_path: Path) -> None
 
         # The stale temporary file is ignored: the next run replaces the target and leaves the stale file alone.
         stale = temp.read_bytes()
+        inode = w.target.stat().st_ino
+        reader = w.target.open("rb")  # holds the old file: a rename leaves it whole, a copy over it would not
         done = subprocess.run(
             [sys.executable, "-m", "placer", *w.args], cwd=ROOT, env={**os.environ, **w.env},
             capture_output=True, check=False, timeout=120,
         )  # fmt: skip
+    with reader:
+        assert reader.read() == w.old
     assert done.returncode in (0, 5), done.stderr.decode()  # 5: a profile over budget in `check`
     assert w.target.read_bytes() != w.old
+    assert w.target.stat().st_ino != inode  # committed by a rename, not by rewriting the old file in place
     assert w.check(w.target)
     temps = sorted(p.name for p in w.target.parent.iterdir() if p.name.startswith(f".{w.target.name}."))
     assert temps == [temp.name] and temp.read_bytes() == stale

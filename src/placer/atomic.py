@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -40,12 +42,25 @@ def _mode_for(target: Path) -> int:
 
 def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> None:
     """Write to a temporary file in the same directory, fsync it, then rename it over ``path`` (over the file a
-    symlink points to, as open() would, so the link stays a link)."""
+    symlink points to, as open() would, so the link stays a link), and fsync the folder so the rename lasts.
+
+    ``-`` is standard output, and a target that exists but is not a regular file (``/dev/null``, ``/dev/stdout``,
+    a FIFO, a terminal) is written in place, as a shell redirection would: renaming over it would replace the
+    device with a file (run as root, ``-o /dev/null`` would destroy /dev/null).
+    """
+    raw = data.encode(encoding) if isinstance(data, str) else data
+    if str(path) == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
+        return
+    if _is_special(path):
+        _write_in_place(path, raw)
+        return
     target = Path(path)
     if target.is_symlink():
         with contextlib.suppress(OSError, RuntimeError):  # a symlink loop: replace the link itself
             target = target.resolve()
-    raw = data.encode(encoding) if isinstance(data, str) else data
     try:
         if target.is_dir():
             raise IsADirectoryError(21, "is a directory")
@@ -68,3 +83,36 @@ def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8"
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
         raise
+    _fsync_folder(target.parent)
+
+
+def _is_special(path: str | Path) -> bool:
+    """An existing target that is neither a regular file nor a folder: a device, FIFO, socket or terminal."""
+    try:
+        mode = os.stat(path).st_mode  # follows symlinks: /dev/stdout is a link to the process's fd 1
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _write_in_place(path: str | Path, raw: bytes) -> None:
+    try:
+        with open(path, "wb") as handle:
+            handle.write(raw)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _fsync_folder(folder: Path) -> None:
+    """The rename is durable only once the folder's entry is on disk (POSIX); a system that cannot fsync a
+    folder (Windows, some network file systems) has done what it can."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

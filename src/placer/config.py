@@ -48,12 +48,14 @@ def config_path() -> Path:
 
 
 def load_config(path: Path | None = None) -> Config:
+    # $PLACER_CONFIG as written: Path("https://u:p@h/c.yaml") collapses "//" and the URL's password escapes redaction
+    name = str(path) if path is not None else (os.environ.get(ENV) or str(config_path()))
     path = path or config_path()
     if not path.exists():
         if os.environ.get(ENV):
-            raise ConfigError("no such file", location=SourceLocation(str(path)), hint=f"set by ${ENV}")
+            raise ConfigError("no such file", location=SourceLocation(name), hint=f"set by ${ENV}")
         return Config()
-    doc = parse_yaml(read_text(path, ConfigError), str(path), ConfigError)
+    doc = parse_yaml(read_text(name, ConfigError), name, ConfigError)
     if not isinstance(doc.data, dict):
         raise ConfigError("expected a mapping of config keys (catalogs, plugins, ...)", location=doc.locate(()))
     try:

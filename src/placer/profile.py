@@ -35,8 +35,12 @@ from placer.yamldoc import YamlDocument, clip, describe, parse_yaml, read_text, 
 Parameters = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1e15)]
 Tokens = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1e17)]
 Flops = Annotated[float, BeforeValidator(parse_human_number), Field(gt=0, le=1e32)]
-PositiveNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0)]
-NonNegativeNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(ge=0)]
+# a plain figure (req/s, minutes, GB, USD) past MAX_PLAIN is a typo, and a finite 1e307 still overflows the estimates
+MAX_PLAIN = 1e15
+MAX_RATE = 1e9  # requests per second at the peak: a billion
+PositiveNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0, le=MAX_PLAIN)]
+NonNegativeNumber = Annotated[float, BeforeValidator(parse_plain_number), Field(ge=0, le=MAX_PLAIN)]
+Rate = Annotated[float, BeforeValidator(parse_plain_number), Field(gt=0, le=MAX_RATE)]
 Count = Annotated[int, BeforeValidator(parse_count), Field(ge=1, le=MAX_COUNT)]
 Objective = Literal["cost", "time", "balanced"]
 KINDS = ("training", "inference", "apple-build")
@@ -98,8 +102,8 @@ class Slo(_Strict):
 
 
 class InferenceSpec(_Strict):
-    requests_per_second: PositiveNumber
-    average_requests_per_second: PositiveNumber | None = None
+    requests_per_second: Rate
+    average_requests_per_second: Rate | None = None
     input_tokens: Count
     output_tokens: Count
     user_regions: list[str] = Field(default_factory=lambda: ["us-east"], min_length=1)

@@ -27,7 +27,8 @@ _MIN_GUESSED_CHARS = 8  # for variables only *named* like a credential
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@?#'\"<>]+@")
 _QUERY_SECRET = re.compile(
     r"(?P<name>[?&;][\w.%-]*?(?:key|token|secret|passw(?:or)?d|pwd|signature|sig|credential|auth|session)[\w.%-]*=)"
-    r"[^&#\s'\"<>]*",
+    # the value stops before punctuation that ends the sentence around the URL ("…?token=abc: no such file")
+    r"[^&#\s'\"<>]*?(?=[:,;.)\]]*(?:[&#\s'\"<>]|$))",
     re.IGNORECASE,
 )
 _HEADER = re.compile(
@@ -60,6 +61,12 @@ def redact(text: str, secrets: Iterable[str] = (), *, environ: Mapping[str, str]
     values.update(secret_values(environ))
     for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, MASK)
+    return redact_text(text)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with the credentials its own shape gives away masked (URL user info, credential query parameters,
+    authorization headers, bearer tokens, AWS key ids), whatever the environment: for data, not messages."""
     text = _USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", text)
     text = _QUERY_SECRET.sub(lambda m: f"{m['name']}{MASK}", text)
     text = _HEADER.sub(lambda m: f"{m['name']}{m['sep']}{MASK}", text)

@@ -9,7 +9,10 @@ own composer recurses in C, and a 100,000-level ``[[[…`` crashes the interpret
 from __future__ import annotations
 
 import difflib
+import json
+import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,17 +115,24 @@ def dotted_path(path: Sequence[str | int]) -> str:
 def read_text(path: str | Path, error: type[InputError], limit: int | None = MAX_BYTES, kind: str = "YAML") -> str:
     """Read a UTF-8 text file (of at most ``limit`` bytes), turning every OS and encoding failure into ``error``.
 
+    At most ``limit + 1`` bytes are read, whatever the size the file claims: ``/dev/zero``, ``/dev/stdin`` and a
+    FIFO have no size to check first, and are read like a file (one named on the command line is read as
+    ``cat`` would; folders are expanded to regular files only, see ``placer.cli.check``).
     A UTF-8 byte-order mark is accepted (editors on Windows write one); UTF-16/32 and binary files are refused.
     """
     name = str(path)
-    p = Path(path)
     try:
-        if p.is_dir():
+        if stat.S_ISDIR(os.stat(path).st_mode):
             raise error("is a directory, not a file", location=SourceLocation(name))
-        size = p.stat().st_size
-        if limit is not None and size > limit:
-            raise error(f"file is {size:,} bytes; the limit is {limit:,}", location=SourceLocation(name))
-        raw = p.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read() if limit is None else handle.read(limit + 1)
+            if limit is not None and len(raw) > limit:
+                info = os.fstat(handle.fileno())
+                if stat.S_ISREG(info.st_mode):
+                    raise error(
+                        f"file is {info.st_size:,} bytes; the limit is {limit:,}", location=SourceLocation(name)
+                    )
+                raise error(f"file is over the limit of {limit:,} bytes", location=SourceLocation(name))
     except FileNotFoundError:
         raise error("no such file", location=SourceLocation(name)) from None
     except PermissionError:
@@ -149,6 +159,40 @@ def decode(raw: bytes, name: str, error: type[InputError], kind: str = "YAML") -
         raise error(
             f"not UTF-8 text (invalid byte 0x{raw[exc.start]:02x})", location=SourceLocation(name, line)
         ) from None
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
+def check_json_keys(text: str, filename: str, error: type[InputError]) -> None:
+    """Refuse a JSON object with a key twice, as YAML is refused: ``json`` and pydantic keep the last silently (a
+    second ``"offers": []`` would empty a catalog). Costs one C-speed parse; the position comes from the YAML
+    reader (JSON is YAML), only when there is a duplicate. Broken JSON is left to the caller's own messages."""
+    try:
+        json.loads(text, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey as dup:
+        try:
+            parse_yaml(text, filename, error)
+        except InputError as located:
+            if "duplicate key" in located.message:
+                raise located from None
+        raise error(f"duplicate key {clip(dup.key)!r}", location=SourceLocation(filename)) from None
+    except (ValueError, RecursionError):
+        return
 
 
 def parse_yaml(text: str, filename: str, error: type[InputError]) -> YamlDocument:

@@ -138,8 +138,8 @@ def assemble_catalog(
         if warn is not None:
             warn(message)
 
-    paths = [Path(f) for f in files]
-    snapshots = [p for p in paths if p.suffix.lower() == ".json"]
+    paths = list(files)  # as written: Path() would collapse the "//" of a URL, hiding its credentials from redaction
+    snapshots = [p for p in paths if Path(p).suffix.lower() == ".json"]
     if len(snapshots) > 1:
         raise CatalogError(f"only one catalog snapshot (.json) can be the base; got {len(snapshots)}")
     if snapshots:
@@ -178,7 +178,7 @@ def assemble_catalog(
             if skipped:
                 note(f"{skipped} cached {provider.name} offers skipped: unknown hardware or region")
 
-    user_files = [p for p in paths if p.suffix.lower() != ".json"]
+    user_files = [p for p in paths if Path(p).suffix.lower() != ".json"]
     if user_files:
         from placer.catalog.layering import apply_user_catalog  # noqa: PLC0415 - only when used
         from placer.catalog.user import load_user_catalog  # noqa: PLC0415

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from placer.catalog.models import CATALOG_SCHEMA_VERSION, Catalog
 from placer.errors import CatalogError, SourceLocation
-from placer.yamldoc import YamlDocument, clip, dotted_path, excerpt, read_text, validation_error
+from placer.yamldoc import YamlDocument, check_json_keys, clip, dotted_path, excerpt, read_text, validation_error
 
 EMBEDDED = "catalog.json"
 # A snapshot of every provider's live prices is tens of MB (the fleet benchmark's 50,000 offers: ~35 MB); a file
@@ -25,13 +25,15 @@ MAX_CATALOG_BYTES = 256 * 2**20
 def embedded_catalog() -> Catalog:
     """The catalog shipped inside the package: works offline, every price sourced or labelled."""
     text = resources.files("placer.catalog.data").joinpath(EMBEDDED).read_text(encoding="utf-8")
-    return parse_catalog_json(text, f"<embedded {EMBEDDED}>")
+    return parse_catalog_json(text, f"<embedded {EMBEDDED}>", check_keys=False)  # built and tested by placer
 
 
-def parse_catalog_json(text: str, name: str) -> Catalog:
+def parse_catalog_json(text: str, name: str, *, check_keys: bool = True) -> Catalog:
     """Validate catalog JSON; errors name the file (and the line and column when the JSON itself is broken)."""
     if not text.strip():
         raise CatalogError("file is empty", location=SourceLocation(name))
+    if check_keys:
+        check_json_keys(text, name, CatalogError)
     try:
         catalog = Catalog.model_validate_json(text)
     except ValidationError as exc:

@@ -33,6 +33,16 @@ ZERO_MARGINAL = "zero-marginal"  # Price.basis of a private pool whose marginal 
 MIN_USD = 1e-6  # below this a price is a typo or a unit error, not a price
 MAX_USD = 1e7  # per instance-hour, per month of a Mac, per million tokens: more is a typo or a unit error
 MAX_COUNT = 10**9  # accelerators per instance, instances, cores: more is a typo, and overflows the arithmetic
+# Upper bounds on physical figures: far beyond any real hardware, low enough that the estimators' products
+# (bytes, FLOPs, seconds) stay finite. A finite 1e300 GB would otherwise become inf − inf = NaN mid-estimate.
+MAX_MEMORY_GB = 1e6  # per accelerator or Mac: a petabyte
+MAX_BANDWIDTH_TBPS = 1e4
+MAX_TFLOPS = 1e7
+MAX_PARAMETERS = 1e15
+MAX_MS = 1e7  # a latency or time to first token: nearly three hours
+MAX_TOKENS_PER_S = 1e9
+MAX_HOURS = 1e5  # a lease minimum, a start-up time (in its own unit): eleven years
+MAX_GB = 1e12  # an egress tier edge: a zettabyte
 
 _AS_OF = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|unknown)$")
 
@@ -63,6 +73,17 @@ class Price(_Frozen):
     basis: str = "list"
     assumption: str | None = None
     original: str | None = None  # e.g. "EUR 0.22/hour" when converted
+
+    @field_validator("source")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        # a user catalog's source may be the URL it came from, password and all: every view of the price
+        # (catalog list/show, plans, snapshots) shows it, so the credentials go here, once
+        if "@" in value or "=" in value or " " in value:
+            from placer.redact import redact_text  # noqa: PLC0415 - rarely needed
+
+            return redact_text(value)
+        return value
 
     @field_validator("usd")
     @classmethod
@@ -107,7 +128,7 @@ class GpuOffer(_OfferBase):
     instance: str
     accelerator: str  # key into Catalog.hardware
     accelerators_per_instance: int = Field(ge=1, le=MAX_COUNT)
-    accelerator_memory_gb: float = Field(gt=0)
+    accelerator_memory_gb: float = Field(gt=0, le=MAX_MEMORY_GB)
     interconnect: Interconnect
     max_instances: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     prices: dict[PricingModel, Price]
@@ -131,11 +152,11 @@ class ApiOffer(_OfferBase):
     model: str  # canonical model key, e.g. "llama-3.3-70b"; profiles match on it
     provider_model: str  # the provider's own model id
     model_family: str | None = None
-    parameters: float | None = Field(default=None, gt=0)
+    parameters: float | None = Field(default=None, gt=0, le=MAX_PARAMETERS)
     input_usd_per_mtok: Price
     output_usd_per_mtok: Price
-    ttft_ms: float = Field(gt=0)
-    output_tokens_per_s: float = Field(gt=0)
+    ttft_ms: float = Field(gt=0, le=MAX_MS)
+    output_tokens_per_s: float = Field(gt=0, le=MAX_TOKENS_PER_S)
     performance_assumption: str
 
 
@@ -144,7 +165,7 @@ class MacPlan(_Frozen):
 
     unit: BillingUnit
     price: Price
-    min_lease_hours: float = Field(ge=0)
+    min_lease_hours: float = Field(ge=0, le=MAX_HOURS)
 
 
 class MacOffer(_OfferBase):
@@ -154,9 +175,9 @@ class MacOffer(_OfferBase):
     instance: str
     chip: str  # key into Catalog.hardware
     cpu_cores: int | None = Field(default=None, ge=1, le=MAX_COUNT)
-    memory_gb: float | None = Field(default=None, gt=0)
+    memory_gb: float | None = Field(default=None, gt=0, le=MAX_MEMORY_GB)
     elastic: bool = False  # per-minute runners: no farm to size, no queue of our own
-    startup_minutes: float = Field(default=0.0, ge=0)
+    startup_minutes: float = Field(default=0.0, ge=0, le=MAX_HOURS)
     plans: list[MacPlan] = Field(min_length=1)
 
 
@@ -168,13 +189,13 @@ class HardwareSpec(_Frozen):
 
     name: str
     vendor: str
-    memory_gb: float = Field(gt=0)
-    mem_bw_tbps: float | None = Field(default=None, gt=0)
-    peak_tflops: dict[Precision, float] = Field(default_factory=dict)
-    mfu: dict[Precision, float] = Field(default_factory=dict)
+    memory_gb: float = Field(gt=0, le=MAX_MEMORY_GB)
+    mem_bw_tbps: float | None = Field(default=None, gt=0, le=MAX_BANDWIDTH_TBPS)
+    peak_tflops: dict[Precision, Annotated[float, Field(gt=0, le=MAX_TFLOPS)]] = Field(default_factory=dict)
+    mfu: dict[Precision, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict)
     mfu_source: str | None = None
     trains_llms: bool = True
-    build_speed: float | None = Field(default=None, gt=0)  # Apple chips: relative Xcode build throughput
+    build_speed: float | None = Field(default=None, gt=0, le=MAX_TFLOPS)  # Apple chips: relative Xcode build throughput
     build_speed_assumption: str | None = None
     source: str
     as_of: str
@@ -196,24 +217,24 @@ class Region(_Frozen):
 class LatencyPair(_Frozen):
     src: str  # AWS region name
     dst: str
-    p50_ms: float = Field(gt=0)
+    p50_ms: float = Field(gt=0, le=MAX_MS)
 
 
 class RttModel(_Frozen):
     """RTT ≈ 2·distance/km_per_ms · route_factor + constant_ms, fitted to the measured table."""
 
-    km_per_ms: float = 200.0
-    route_factor: float
-    constant_ms: float
+    km_per_ms: float = Field(default=200.0, gt=0, le=MAX_MS)
+    route_factor: float = Field(ge=0, le=MAX_MS)
+    constant_ms: float = Field(ge=0, le=MAX_MS)
     source: str
 
 
 class EgressTier(_Frozen):
     provider: str
     transfer: Literal["internet", "inter-region", "inter-zone"]
-    from_gb: float = Field(ge=0)
-    to_gb: float | None = None
-    usd_per_gb: float = Field(ge=0)
+    from_gb: float = Field(ge=0, le=MAX_GB)
+    to_gb: float | None = Field(default=None, ge=0, le=MAX_GB)
+    usd_per_gb: float = Field(ge=0, le=MAX_USD)
     source: str
     as_of: str
     assumption: str | None = None
@@ -224,7 +245,7 @@ class SpotRisk(_Frozen):
 
     provider: str
     match: str  # instance-name prefix or accelerator key
-    interruptions_per_month: float = Field(ge=0)
+    interruptions_per_month: float = Field(ge=0, le=1000)
     source: str
     as_of: str
 
@@ -245,7 +266,9 @@ class Catalog(_Frozen):
     rtt_model: RttModel
     egress: list[EgressTier] = Field(default_factory=list)
     spot_risk: list[SpotRisk] = Field(default_factory=list)
-    fx: dict[str, float] = Field(default_factory=dict)  # currency -> USD, assumption rates used at build time
+    fx: dict[str, Annotated[float, Field(gt=0, le=MAX_USD)]] = Field(
+        default_factory=dict
+    )  # currency -> USD, assumption rates used at build time
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalog:

@@ -54,6 +54,7 @@ from typing import Annotated, Any, Literal, Protocol, get_args
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from placer.catalog.models import (
+    MAX_MEMORY_GB,
     ApiOffer,
     GpuOffer,
     Interconnect,
@@ -126,7 +127,7 @@ class PoolSpec(_Strict):
     accelerators: Count
     per_instance: Count
     interconnect: Interconnect
-    accelerator_memory_gb: float | None = Field(default=None, gt=0)
+    accelerator_memory_gb: float | None = Field(default=None, gt=0, le=MAX_MEMORY_GB)
     usd_per_accelerator_hour: PoolUsd | None = None
     marginal_cost: Annotated[Literal["zero"], BeforeValidator(_marginal_cost)] | None = None
     pricing: PricingModel = "on-demand"

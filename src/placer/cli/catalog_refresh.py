@@ -51,16 +51,19 @@ def refresh(
     from placer.cli.sources import plugin_choice
     from placer.providers.refresh import RefreshContext, refresh_providers
     from placer.providers.registry import load_plugins
+    from placer.redact import redact
     from placer.render.progress import fetch_progress, wants_progress
 
     with errors_to_exit_codes(want_traceback(show_traceback), []):
-        registry = load_plugins(plugin_choice(plugins), lambda m: print(f"placer: warning: {m}", file=sys.stderr))
+        registry = load_plugins(
+            plugin_choice(plugins), lambda m: print(f"placer: warning: {redact(m)}", file=sys.stderr)
+        )
         with fetch_progress(wants_progress()) as progress:
             ctx = RefreshContext(
                 timeout_s=timeout, max_retries=retries, endpoints=_endpoints(endpoint), progress=progress
             )
             report = refresh_providers(registry, providers or None, ctx)
         for result in report.results:
-            print(_line(result), file=sys.stderr)
+            print(redact(_line(result)), file=sys.stderr)
     if report.unavailable:
         raise typer.Exit(int(ExitCode.PRICES_UNAVAILABLE))

@@ -42,7 +42,7 @@ def _is_plan_file(path: Path) -> bool:
 def _plan_profile(
     profile: Path,
     docs: "list[ProfileDocument]",
-    catalog: list[Path] | None,
+    catalog: list[str] | None,
     plugins: str | None,
     max_age_days: int | None,
     alternative: int,

@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 
 TracebackOption = Annotated[bool, typer.Option("--traceback", help="Show the traceback of an error.")]
+# text, not Path: Path("https://u:p@h/c.yaml") collapses "//", and the redaction that finds URLs then misses it
 CatalogOption = Annotated[
-    list[Path] | None,
+    list[str] | None,
     typer.Option(
         "--catalog",
         help="A catalog snapshot (.json) to use instead of the embedded one, or a user catalog (.yaml, .yml, .csv) "
         "to layer on top; repeatable. Also $PLACER_CATALOG (os.pathsep-separated) and the config file.",
-        show_default=False,
-        readable=False,  # an unreadable file is invalid input (exit 3, one message naming it), not a usage error
+        show_default=False,  # an unreadable file is invalid input (exit 3, one message naming it), not a usage error
     ),
 ]
 PluginsOption = Annotated[

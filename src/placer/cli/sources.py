@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,9 +15,10 @@ from placer.plan import SourceRef
 CATALOG_ENV = "PLACER_CATALOG"
 
 
-def catalog_files(flags: list[Path] | None, config: Config) -> list[Path]:
-    """Catalogs from the config file, then $PLACER_CATALOG (os.pathsep-separated), then --catalog flags."""
-    env = [Path(p) for p in os.environ.get(CATALOG_ENV, "").split(os.pathsep) if p.strip()]
+def catalog_files(flags: Sequence[str | Path] | None, config: Config) -> list[str | Path]:
+    """Catalogs from the config file, then $PLACER_CATALOG (os.pathsep-separated), then --catalog flags; as
+    written (a message naming ``https://…`` keeps its "//", so the URL's credentials are still found and masked)."""
+    env = [p for p in os.environ.get(CATALOG_ENV, "").split(os.pathsep) if p.strip()]
     return [*config.catalogs, *env, *(flags or [])]
 
 
@@ -31,12 +33,13 @@ def plugin_choice(flag: str | None, config: Config | None = None) -> set[str] | 
 
 
 def effective_catalog(
-    flags: list[Path] | None, plugins: str | None, max_age: int | None
+    flags: Sequence[str | Path] | None, plugins: str | None, max_age: int | None
 ) -> tuple[Catalog, tuple[SourceRef, ...], tuple[str, ...]]:
     from placer.catalog.assemble import assemble_catalog, freshness_warnings, max_age_days
+    from placer.redact import redact
 
     def warn(message: str) -> None:
-        print(f"placer: warning: {message}", file=sys.stderr)
+        print(f"placer: warning: {redact(message)}", file=sys.stderr)
 
     config = load_config()
     assembled = assemble_catalog(catalog_files(flags, config), plugins=plugin_choice(plugins, config), warn=warn)
@@ -44,4 +47,5 @@ def effective_catalog(
     limit = max_age if max_age is not None else config.max_price_age_days
     stale = freshness_warnings(assembled.sources, today, max_age_days(limit))
     sources = tuple(SourceRef(name=s.name, kind=s.kind, as_of=s.as_of, offers=s.offers) for s in assembled.sources)
-    return assembled.catalog, sources, (*assembled.warnings, *stale)
+    # warnings go into plans (JSON, reports) as well as on stderr: none may carry a credential
+    return assembled.catalog, sources, tuple(redact(w) for w in (*assembled.warnings, *stale))

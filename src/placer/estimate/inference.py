@@ -241,7 +241,15 @@ def _size_replicas(load: Load, prefill_s: float, step: float, batch: int, floor:
 
 def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
     """The cheapest (tp, batch, replicas) meeting the SLO; among equal costs the lowest p95, then the first in
-    tp-then-batch order. Infeasible (memory, slo or capacity) when there is none."""
+    tp-then-batch order. Infeasible (memory, slo or capacity) when there is none, and (range) when the figures
+    are so extreme that the arithmetic leaves the finite floats: that offer is rejected, the plan goes on."""
+    try:
+        return _estimate(model, load, hw)
+    except (OverflowError, ValueError, ZeroDivisionError) as exc:  # int(inf), int(nan), ceil(inf), x / 0.0
+        raise Infeasible(f"the figures are out of range for an estimate ({exc})", "range") from None
+
+
+def _estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
     context = load.input_tokens + load.output_tokens
     mean_ctx = load.input_tokens + load.output_tokens / 2
     kv = model.kv_bytes_per_token

@@ -135,6 +135,15 @@ def wall_hours(instances: int, acc: Accelerator, job: TrainingJob) -> tuple[floa
 
 
 def estimate(acc: Accelerator, job: TrainingJob) -> TrainingEstimate:
+    """The estimate of ``job`` on ``acc``; Infeasible (range) when the figures are so extreme that the arithmetic
+    leaves the finite floats (int(inf), ceil(nan)): that offer is rejected, the plan goes on."""
+    try:
+        return _estimate(acc, job)
+    except (OverflowError, ValueError, ZeroDivisionError) as exc:
+        raise Infeasible(f"the figures are out of range for an estimate ({exc})", "range") from None
+
+
+def _estimate(acc: Accelerator, job: TrainingJob) -> TrainingEstimate:
     need_gb = BYTES_PER_PARAM_ADAM * job.parameters / 1e9
     if not (math.isfinite(need_gb) and math.isfinite(job.flops)):
         raise Infeasible("the job's size overflows the estimate", "capacity")

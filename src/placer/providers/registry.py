@@ -310,8 +310,13 @@ def load_plugins(
         except PluginError:
             raise
         except Exception as exc:  # a broken plugin must not break planning
-            if warn is not None:
-                warn(f"plugin {ep.name!r} from package {package} failed to load: {type(exc).__name__}: {exc}")
+            if warn is not None:  # the plugin's message may hold its API key or a URL with credentials
+                from placer.redact import one_line, redact  # noqa: PLC0415 - only when a plugin fails
+
+                warn(
+                    f"plugin {ep.name!r} from package {package} failed to load: "
+                    f"{type(exc).__name__}: {one_line(redact(str(exc)), 2000)}"
+                )
         finally:
             registry.loading_package = "placer"
     return registry

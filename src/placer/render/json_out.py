@@ -17,11 +17,23 @@ def _tidy(value: Any) -> Any:
             return None
         rounded = round(value, DECIMALS)
         return 0.0 if rounded == 0 else rounded
+    if isinstance(value, str):
+        return value if value.isascii() else _utf8(value)
     if isinstance(value, dict):
-        return {k: _tidy(v) for k, v in value.items()}
+        return {(k if not isinstance(k, str) or k.isascii() else _utf8(k)): _tidy(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_tidy(v) for v in value]
     return value
+
+
+def _utf8(text: str) -> str:
+    """Text JSON can carry: a file name that is not UTF-8 reaches Python as lone surrogates (os.fsdecode), which
+    no UTF-8 encoder accepts; each undecodable byte is shown as U+FFFD instead of failing the whole report."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
 
 
 def to_json(model: BaseModel) -> str:
