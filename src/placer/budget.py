@@ -21,8 +21,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from placer.errors import ExitCode, InputError, UsageError
+from placer.field_errors import validation_error
 from placer.profile import PositiveNumber
-from placer.yamldoc import YamlDocument, parse_yaml, read_text, validation_error
+from placer.yamldoc import YamlDocument, parse_yaml, read_text
 
 REPORT_SCHEMA_VERSION = 1
 DECIMALS = 4  # reports round money to this many decimals (placer.render.json_out)

@@ -14,7 +14,8 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from placer.errors import InputError, SourceLocation
-from placer.yamldoc import describe, parse_yaml, read_text, validation_error
+from placer.field_errors import describe, validation_error
+from placer.yamldoc import parse_yaml, read_text
 
 ENV = "PLACER_CONFIG"
 

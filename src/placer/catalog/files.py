@@ -22,7 +22,8 @@ from placer.catalog.user import (
     load_user_catalog,
 )
 from placer.errors import CatalogError, SourceLocation, UsageError
-from placer.yamldoc import parse_yaml, read_text, validation_error
+from placer.field_errors import validation_error
+from placer.yamldoc import parse_yaml, read_text
 
 # --- composing -------------------------------------------------------------------------------------
 

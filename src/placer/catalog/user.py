@@ -74,7 +74,8 @@ from placer.catalog.user_fields import (
     _plain,
 )
 from placer.errors import CatalogError, SourceLocation
-from placer.yamldoc import YamlDocument, clip, describe, parse_yaml, read_text, validation_error
+from placer.field_errors import describe, validation_error
+from placer.yamldoc import YamlDocument, clip, parse_yaml, read_text
 
 AnyOffer = GpuOffer | ApiOffer | MacOffer
 Path_ = tuple[str | int, ...]

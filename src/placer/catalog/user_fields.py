@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from placer.catalog.models import MAX_COUNT
-from placer.yamldoc import clip, describe
+from placer.field_errors import describe
+from placer.yamldoc import clip
 
 _AS_OF = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|unknown)$")
 

@@ -13,8 +13,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from placer.errors import InputError, SourceLocation
+from placer.field_errors import validation_error
 from placer.plan import PLAN_SCHEMA_VERSION, Plan
-from placer.yamldoc import MAX_BYTES, YamlDocument, check_json_keys, parse_yaml, read_text, validation_error
+from placer.yamldoc import MAX_BYTES, YamlDocument, check_json_keys, parse_yaml, read_text
 
 MAX_PLAN_BYTES = 50 * MAX_BYTES  # a plan lists every rejected offer: far bigger than any profile
 
