@@ -296,6 +296,20 @@ def _compose(loader: Any, fail: Any) -> yaml.Node | None:
     return root
 
 
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_LEADING_ZERO_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+
+
+def _yaml11_trap(text: str) -> str | None:
+    """YAML 1.1 number forms a person does not mean: ``1:30`` is base 60 (90), ``010`` is octal (8)."""
+    if _SEXAGESIMAL.match(text):
+        return "YAML 1.1 reads this as a base-60 number; write the plain number (or quote it if it is text)"
+    if _LEADING_ZERO_OCTAL.match(text):
+        return "YAML 1.1 reads a leading zero as octal; write the number without it"
+    return None
+
+
 class _Builder:
     def __init__(self, doc: YamlDocument, error: type[InputError]) -> None:
         self.doc = doc
@@ -343,6 +357,10 @@ class _Builder:
             self.active.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        if node.tag in _NUMBER_TAGS and not node.style:  # plain, not quoted (libyaml says "", PyYAML None)
+            trap = _yaml11_trap(node.value)
+            if trap:
+                raise self._fail(f"bad value {clip(node.value, 30)!r}: {trap}", node, path)
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, LookupError, TypeError, AttributeError, OverflowError) as exc:

@@ -25,6 +25,7 @@ from placer.catalog.loader import load_catalog
 from placer.catalog.models import ApiOffer, Catalog, GpuOffer, MacOffer, Offer
 from placer.errors import CatalogError
 from placer.providers.registry import Registry, load_plugins
+from placer.yamldoc import clip
 
 SourceKind = Literal["embedded", "snapshot", "plugin", "live", "user"]
 MAX_AGE_ENV = "PLACER_MAX_PRICE_AGE_DAYS"
@@ -196,10 +197,12 @@ def max_age_days(flag: int | None = None) -> int:
     if flag is not None:
         return flag
     raw = os.environ.get(MAX_AGE_ENV)
-    try:
-        return int(raw) if raw else DEFAULT_MAX_AGE_DAYS
-    except ValueError:
-        raise CatalogError(f"{MAX_AGE_ENV} must be a whole number of days, got {raw!r}") from None
+    if not raw:
+        return DEFAULT_MAX_AGE_DAYS
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):  # 0 to 999,999 days; a sign is an error
+        raise CatalogError(f"{MAX_AGE_ENV} must be a whole number of days from 0, got {clip(raw)!r}")
+    return int(text)
 
 
 def freshness_warnings(sources: Sequence[CatalogSource], today: date, limit_days: int) -> list[str]:
