@@ -163,6 +163,18 @@ def test_egress_charged_when_data_lives_elsewhere(mini_catalog: Catalog):
     assert crusoe.cost.total_usd == pytest.approx(crusoe.cost.compute_usd + crusoe.cost.egress_usd)
 
 
+def test_a_monthly_plan_says_its_data_copy_is_one_off(mini_catalog: Catalog):
+    plan = make_plan(profile_from(CHAT + "data: {size_gb: 500, location: aws/us-east-1}\n"), mini_catalog)
+    moved = [p for p in [plan.chosen, *plan.alternatives] if p is not None and p.cost.egress_usd > 0]
+    assert moved, "some placement copies the data across providers or regions"
+    for p in moved:
+        note = next(a for a in p.assumptions if a.startswith("data: "))
+        assert note.endswith("a one-off copy, counted in full in this month's cost")
+    training = make_plan(profile_from(TRAIN_70B + "data: {size_gb: 500, location: aws/us-east-1}\n"), mini_catalog)
+    for p in [training.chosen, *training.alternatives]:
+        assert p is not None and not any("one-off" in a for a in p.assumptions)
+
+
 def test_inputs_are_not_mutated(mini_catalog: Catalog):
     before = mini_catalog.model_dump_json()
     make_plan(profile_from(CHAT), mini_catalog)

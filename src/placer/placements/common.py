@@ -140,7 +140,8 @@ def gpu_placement(
     """A placement on a GPU offer; copying the data there (if any) adds egress to the cost and a note."""
     egress_usd = moved.usd if moved else 0.0
     if moved is not None:
-        notes = [*notes, f"data: {moved.tier}; copy takes {moved.hours:.1f} h"]
+        once = "; a one-off copy, counted in full in this month's cost" if period == "month" and moved.usd else ""
+        notes = [*notes, f"data: {moved.tier}; copy takes {moved.hours:.1f} h{once}"]
     return Placement(
         offer=offer.id,
         provider=offer.provider,
