@@ -27,7 +27,7 @@ class Recorder:
 def make_ctx(recorder: Recorder, endpoint: str | None = None, **overrides: Any) -> RefreshContext:
     values: dict[str, Any] = {
         "endpoint_url": endpoint,
-        "timeout_s": 0.5,
+        "timeout_s": 5.0,  # generous: a loaded CI machine must not turn a happy path into a retry; faults set theirs
         "max_retries": 3,
         "backoff_s": 0.25,
         "max_backoff_s": 4.0,
