@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -40,8 +40,8 @@ class Placement(_Model):
     region: str
     instance: str
     accelerator: str | None
-    accelerator_count: int | None
-    instances: int | None
+    accelerator_count: Annotated[int, Field(ge=1)] | None  # bounded so a hand-edited plan file is refused on load
+    instances: Annotated[int, Field(ge=1)] | None
     pricing: PricingKind
     cost: Cost
     time: Time
