@@ -118,5 +118,10 @@ class Plan(_Model):
         return data
 
     @property
+    def shown(self) -> list[Placement]:
+        """The chosen placement (if any), then the ranked alternatives: what every view lists."""
+        return ([self.chosen] if self.chosen else []) + self.alternatives
+
+    @property
     def feasible(self) -> bool:
         return self.chosen is not None

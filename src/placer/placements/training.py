@@ -62,12 +62,6 @@ def spot_source(offer: GpuOffer, ctx: Context) -> tuple[float, SpotRisk | None]:
     return (DEFAULT_SPOT_INTERRUPTIONS, None) if risk is None else (risk.interruptions_per_month, risk)
 
 
-def spot_rate(offer: GpuOffer, ctx: Context) -> tuple[float, bool]:
-    """Spot interruptions per instance-month, and whether the reference data knows the family."""
-    rate, risk = spot_source(offer, ctx)
-    return rate, risk is not None
-
-
 def percent(share: float) -> str:
     return f"{share * 100:g}%"
 

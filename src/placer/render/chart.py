@@ -187,7 +187,7 @@ def svg(plan: Plan) -> str:
     kind = plan.workload.kind
     per = "run" if plan.budget.period == "run" else "month"
     y_title, divisor = _y_axis(kind)
-    cloud = plan.scored if plan.scored is not None else ([plan.chosen] if plan.chosen else []) + plan.alternatives
+    cloud = plan.scored if plan.scored is not None else plan.shown
     front = frontier_of(plan)
     values = [(p, p.cost.total_usd, t / divisor) for p in cloud if (t := metric(p, kind)) is not None]
     plot = Box(LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM)
@@ -362,9 +362,6 @@ def html_document(plan: Plan) -> str:
         + "".join(f"<p>{escape(n)}</p>\n" for n in notes)
         + "</body>\n</html>\n"
     )
-
-
-CHART_SUFFIXES = (".svg", ".html")
 
 
 def chart_document(plan: Plan, suffix: str) -> str:

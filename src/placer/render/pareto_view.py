@@ -16,7 +16,7 @@ def frontier_of(plan: Plan) -> list[Placement]:
     """The plan's frontier; for a plan made without ``pareto=True``, the frontier of what it shows."""
     if plan.pareto is not None:
         return plan.pareto
-    shown = ([plan.chosen] if plan.chosen else []) + plan.alternatives
+    shown = plan.shown
     return frontier(shown, plan.workload.kind)
 
 

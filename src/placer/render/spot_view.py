@@ -19,7 +19,7 @@ def spot_placements(plan: Plan) -> list[tuple[int, Placement]]:
     """The spot placements among those shown, with their rank in the ranked table."""
     if plan.workload.kind != "training":
         return []
-    shown = ([plan.chosen] if plan.chosen else []) + plan.alternatives
+    shown = plan.shown
     return [(i, p) for i, p in enumerate(shown, 1) if p.pricing == "spot" and "spot_overhead_usd" in p.details]
 
 

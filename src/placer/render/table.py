@@ -114,7 +114,7 @@ def _ranked(plan: Plan) -> Table:
         table.add_column("job", justify="right")
         table.add_column("p95 turnaround", justify="right")
     table.add_column(f"cost/{_per(plan)}", justify="right")
-    rows = ([plan.chosen] if plan.chosen else []) + plan.alternatives
+    rows = plan.shown
     if any(is_assumed(p) for p in rows):
         table.caption = "* priced by assumption (no public price): ranked after sourced prices"
         table.caption_justify = "left"

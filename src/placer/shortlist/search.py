@@ -144,7 +144,7 @@ class Search:
             if isinstance(self.profile, TrainingProfile):
                 hw, peak, mfu = training.figures(offer, self.profile, self.ctx)
                 move = self.moves[int(self.pairs.rel[j])]
-                rate = training.spot_rate(offer, self.ctx)[0] if pricing == "spot" else 0.0
+                rate = training.spot_source(offer, self.ctx)[0] if pricing == "spot" else 0.0
                 acc = training.accelerator(offer, hw, peak, mfu, self._price(j), rate)
                 try:
                     est = training_model.estimate(acc, training.job(self.profile, move))
