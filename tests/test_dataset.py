@@ -646,3 +646,24 @@ def test_plan_of_a_profile_without_s3_data_never_imports_boto3():
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
     assert "placer.dataset" in imported  # the resolution step ran ...
     assert not [m for m in imported if m.split(".")[0] in ("boto3", "botocore")]  # ... without boto3
+
+
+def test_a_server_message_is_one_line_without_credentials(monkeypatch: pytest.MonkeyPatch):
+    """S3's own error text goes into the message, but never a credential it echoes, and never on two lines."""
+    from botocore.exceptions import ClientError
+
+    from placer.dataset import _failure, parse_location
+
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SENTINELsecretKEY0123456789")
+    body = {
+        "Error": {
+            "Code": "SlowDown",
+            "Message": "retry https://bob:pw@s3.example/x\nwith SENTINELsecretKEY0123456789 later",
+        },
+        "ResponseMetadata": {"HTTPStatusCode": 503},
+    }
+    error = _failure(ClientError(body, "ListObjectsV2"), parse_location("s3://bucket/p/"), None)
+    assert error.exit_code == 6
+    text = str(error)
+    assert "SENTINEL" not in text and "bob:pw" not in text and "\n" not in text
+    assert text.endswith("S3 answered SlowDown: retry https://***@s3.example/x with *** later")

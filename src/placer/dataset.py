@@ -208,6 +208,8 @@ def _failure(exc: Exception, where: S3Location, client: Any) -> PlacerError:
         ReadTimeoutError,
     )
 
+    from placer.redact import one_line, redact  # noqa: PLC0415 - only a failure needs it
+
     what = f"cannot measure {FIELD} {where.url}"
     offline = f"or give data.size_gb and location: aws/<region> to plan without reading {where.url}"
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
@@ -230,7 +232,8 @@ def _failure(exc: Exception, where: S3Location, client: Any) -> PlacerError:
                 f"{what}: access denied ({code or status})",
                 hint=f"measuring needs s3:ListBucket and s3:GetBucketLocation on {where.bucket}; {offline}",
             )
-        message = str(error.get("Message") or "").strip()
+        # the server's words, as one line without credentials (an endpoint may echo a signed URL or a key id)
+        message = one_line(redact(str(error.get("Message") or "")), 300)
         return DatasetUnavailable(f"{what}: S3 answered {code or status}" + (f": {message}" if message else ""))
     network = f"check the network and the S3 endpoint (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL), {offline}"
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
