@@ -98,6 +98,9 @@ def finetune() -> dict[str, Any]:
         (lambda d: d["training"].update(checkpoint_interval_minutes="15m"), "does not match"),
         (lambda d: d["model"].update(parameters=-8), "less than or equal to the minimum of 0"),
         (lambda d: d.pop("training"), "'training' is a required property"),
+        (lambda d: d["training"].update(flops=1e22), "is valid under each of"),
+        (lambda d: d["training"].pop("tokens"), "is not valid under any of the given schemas"),
+        (lambda d: d.update(data={"location": "aws/us-east-1"}), "'size_gb' is a required property"),
     ],
 )
 def test_mistakes_fail_schema_validation_as_they_fail_placer(
@@ -199,3 +202,21 @@ def test_every_property_has_hover_text() -> None:
         if not (isinstance(prop, dict) and prop.get("description"))
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"location": "s3://datasets/train/"},
+        {"location": "S3://datasets/train/"},
+        {"location": "s3://datasets/train/", "size_gb": 500},
+        {"location": "aws/us-east-1", "size_gb": 500},
+    ],
+)
+def test_data_rules_pass_what_placer_takes(
+    validator: jsonschema.Draft7Validator, finetune: dict[str, Any], data: dict[str, Any]
+):
+    finetune["data"] = data
+    assert errors(validator, finetune) == []
+    finetune["training"] = {"flops": 1e22}
+    assert errors(validator, finetune) == []

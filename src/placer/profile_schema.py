@@ -6,8 +6,9 @@ accepts. Pydantic's schema alone does not: a number field read through ``parse_h
 ``gt``/``le``, which are not JSON Schema keywords. This module fixes both, from the validators themselves.
 Draft-07, with ``definitions`` and ``#/definitions/...`` references, because the editors' validator (the Red
 Hat YAML language server in VS Code) applies draft-07 rules. Unknown keys are refused
-(``additionalProperties: false``) as placer refuses them; rules that span fields (``tokens`` or ``flops``,
-average below peak) stay with placer, which reports them with file:line:col.
+(``additionalProperties: false``) as placer refuses them. Of the rules that span fields, ``tokens`` or ``flops``
+(exactly one) and ``size_gb`` unless the location is ``s3://`` are stated; the others (average below peak) stay
+with placer, which reports them with file:line:col.
 """
 
 from __future__ import annotations
@@ -188,6 +189,13 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
 }
 
 
+def _cross_field_rules(definitions: dict[str, Any]) -> None:
+    """Rules spanning two keys that draft-07 can state, so an editor flags them as placer does."""
+    definitions["TrainingSpec"]["oneOf"] = [{"required": ["tokens"]}, {"required": ["flops"]}]
+    definitions["DataSpec"]["if"] = {"properties": {"location": {"pattern": "^[sS]3://"}}}
+    definitions["DataSpec"]["else"] = {"required": ["size_gb"]}  # only an s3:// location may leave it out
+
+
 def _describe(definitions: dict[str, Any]) -> None:
     for name, definition in definitions.items():
         texts = DESCRIPTIONS.get(name, {})
@@ -201,6 +209,7 @@ def profile_schema() -> dict[str, Any]:
     generated = TypeAdapter(Profile).json_schema(schema_generator=_ProfileSchema, ref_template=REF_TEMPLATE)
     generated["definitions"] = generated.pop("$defs", {})
     _describe(generated["definitions"])
+    _cross_field_rules(generated["definitions"])
     _fix_bounds(generated)
     generated.pop("discriminator", None)  # OpenAPI's keyword; each branch's `kind` const already discriminates
     return {
