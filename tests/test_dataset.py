@@ -28,22 +28,13 @@ from tests.test_shortlist import assert_same_top
 from placer.batch import ReplanOptions, replan
 from placer.catalog.index import CatalogIndex
 from placer.catalog.models import Catalog, GpuOffer
-from placer.dataset import (
-    PATH,
-    Datasets,
-    DatasetSize,
-    DatasetUnavailable,
-    aws_region,
-    bucket_problem,
-    measure,
-    parse_location,
-    plan_profile,
-)
+from placer.dataset import PATH, Datasets, DatasetSize, DatasetUnavailable, measure, plan_profile
 from placer.errors import ExitCode, ProfileError
 from placer.gate import CheckOptions, ProfileInput, check_profiles
 from placer.placements import training
 from placer.planner import PlanOptions, context_for, make_plan
 from placer.profile import TrainingProfile, read_profile
+from placer.s3_location import aws_region, bucket_problem, parse_location
 from placer.shortlist import Shortlister
 
 KEY_ID = "AKIASENTINELDATASET1"
@@ -652,7 +643,7 @@ def test_a_server_message_is_one_line_without_credentials(monkeypatch: pytest.Mo
     """S3's own error text goes into the message, but never a credential it echoes, and never on two lines."""
     from botocore.exceptions import ClientError
 
-    from placer.dataset import _failure, parse_location
+    from placer.dataset import _failure
 
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SENTINELsecretKEY0123456789")
     body = {

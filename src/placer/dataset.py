@@ -27,28 +27,22 @@ name the URL and the profile field, never a credential.
 """
 
 import copy
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 from placer.errors import PlacerError, PriceSourceUnavailable, ProfileError
+from placer.planner import PlanOptions, make_plan
+from placer.profile import AnyProfile, read_profile
+from placer.s3_location import S3Location, aws_region, is_s3, parse_location
 
 if TYPE_CHECKING:
     from placer.catalog.models import Catalog
     from placer.plan import Plan
-    from placer.planner import PlanOptions
-    from placer.profile import AnyProfile
 
 FIELD = "data.location"
 PATH: tuple[str | int, ...] = ("data", "location")
 BYTES_PER_GB = 1e9  # the catalog's egress prices are per decimal GB
-MAX_KEY_BYTES = 1024  # the longest S3 object key
-DEFAULT_REGION = "us-east-1"  # what GetBucketLocation's null means
-LEGACY_CONSTRAINTS = {"EU": "eu-west-1"}  # pre-2011 values GetBucketLocation still returns
-RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
-_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 T = TypeVar("T")
 _DENIED = {
     "AccessDenied",
@@ -64,80 +58,6 @@ _DENIED = {
 
 class DatasetUnavailable(PriceSourceUnavailable):
     """An s3:// dataset cannot be read from here, now (exit 6, as for prices): the profile itself is fine."""
-
-
-# --- the URL --------------------------------------------------------------------------------------------
-
-
-def is_s3(location: str) -> bool:
-    return location[:5].lower() == "s3://"
-
-
-# NamedTuples with real (not string) annotations: every `placer plan` imports this module, and dataclasses or
-# string annotations would cost it milliseconds at start-up.
-class S3Location(NamedTuple):
-    bucket: str
-    prefix: str  # "" for the whole bucket
-
-    @property
-    def url(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}"
-
-
-def bucket_problem(bucket: str) -> str | None:
-    """Why ``bucket`` cannot name an S3 bucket (the general purpose naming rules), or None.
-
-    Access point aliases (``…-s3alias``, ``…--ol-s3``) and directory buckets (``…--x-s3``) are accepted:
-    S3 takes them wherever a bucket name goes.
-    """
-    if not 3 <= len(bucket) <= 63:
-        return f"is {len(bucket)} characters long; bucket names have 3 to 63"
-    if not _BUCKET.fullmatch(bucket):
-        return "may hold only lowercase letters, digits, dots and hyphens, and start and end with a letter or digit"
-    if ".." in bucket:
-        return "has two adjacent dots"
-    if _IPV4.fullmatch(bucket):
-        return "is formatted as an IP address"
-    reserved = next((p for p in RESERVED_PREFIXES if bucket.startswith(p)), None)
-    if reserved:
-        return f"starts with {reserved!r}, which AWS reserves"
-    return None
-
-
-def parse_location(location: str) -> S3Location:
-    """``s3://bucket``, ``s3://bucket/`` or ``s3://bucket/prefix``; ValueError saying what is wrong."""
-    if not is_s3(location):
-        scheme = location.split("://", 1)[0]
-        raise ValueError(
-            f"only s3:// URLs are measured, not {scheme}://; for data elsewhere give size_gb and its "
-            "region as location (e.g. gcp/us-central1)"
-        )
-    rest = location[5:]
-    bucket, _, prefix = rest.partition("/")
-    if not bucket:
-        raise ValueError(f"{location!r} names no bucket; expected s3://BUCKET/PREFIX")
-    why = bucket_problem(bucket)
-    if why:
-        raise ValueError(f"bucket name {bucket!r} {why}")
-    if len(prefix.encode("utf-8")) > MAX_KEY_BYTES:
-        raise ValueError(f"the prefix is longer than an S3 key can be ({MAX_KEY_BYTES} bytes)")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in prefix):
-        raise ValueError("the prefix holds a control character")
-    return S3Location(bucket, prefix)
-
-
-def check_location(location: str) -> str:
-    """The profile's validator for ``data.location``: URLs must be well-formed s3:// ones."""
-    if "://" in location:
-        parse_location(location)
-    return location
-
-
-def aws_region(constraint: str | None) -> str:
-    """The region GetBucketLocation means: null is us-east-1, the legacy ``EU`` is eu-west-1."""
-    if not constraint:
-        return DEFAULT_REGION
-    return LEGACY_CONSTRAINTS.get(constraint, constraint)
 
 
 # --- measuring -------------------------------------------------------------------------------------------
@@ -302,7 +222,7 @@ class Resolved:
 
     __slots__ = ("note", "profile")
 
-    def __init__(self, profile: "AnyProfile", note: str | None = None) -> None:
+    def __init__(self, profile: AnyProfile, note: str | None = None) -> None:
         self.profile = profile
         self.note = note
 
@@ -353,7 +273,7 @@ class Datasets:
             raise copy.copy(found)
         return found
 
-    def resolve(self, profile: "AnyProfile") -> Resolved:
+    def resolve(self, profile: AnyProfile) -> Resolved:
         """The profile with an s3:// location replaced by its size and ``aws/<region>``; others unchanged."""
         data = profile.data
         if data is None or not is_s3(data.location):
@@ -377,7 +297,6 @@ class Datasets:
         Only files that mention ``s3://`` are parsed. A profile that cannot be read, or a dataset that
         cannot be measured, is left for the worker planning it to report (a failure is remembered too).
         """
-        from placer.profile import read_profile  # noqa: PLC0415 - profile imports this module
 
         for path in paths:
             try:
@@ -390,15 +309,14 @@ class Datasets:
 
 
 def plan_profile(
-    profile: "AnyProfile",
+    profile: AnyProfile,
     catalog: "Catalog",
-    options: "PlanOptions | None" = None,
+    options: PlanOptions | None = None,
     *,
     file: str | None = None,
     datasets: Datasets | None = None,
 ) -> "Plan":
     """``make_plan`` for a profile whose data may sit at an s3:// URL: resolve it, plan, say where it came from."""
-    from placer.planner import make_plan  # noqa: PLC0415 - the planner imports the profile, which imports this
 
     resolved = (datasets or Datasets()).resolve(profile)
     return resolved.annotate(make_plan(resolved.profile, catalog, options, file=file))

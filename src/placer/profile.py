@@ -25,10 +25,10 @@ from pydantic import (
 from pydantic_core import PydanticKnownError
 
 from placer.catalog.models import Precision
-from placer.dataset import check_location, is_s3
 from placer.errors import ProfileError, SourceLocation
 from placer.field_errors import describe, validation_error
 from placer.numbers import MAX_COUNT, parse_count, parse_human_number, parse_plain_number
+from placer.s3_location import check_location, is_s3
 from placer.yamldoc import YamlDocument, clip, parse_yaml, read_text
 
 # Sizes of models and data take suffixes (70B, 2T); quantities in a unit (minutes, GB, req/s) do not.
