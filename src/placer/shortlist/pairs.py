@@ -29,7 +29,6 @@ PRICING_NAMES = (*PRICINGS, "per-token", "rental")
 FAMILIES = (*PRICINGS, "self-hosted", "hosted-api", "farm", "elastic")
 SELF_HOSTED, HOSTED_API, FARM, ELASTIC = 3, 4, 5, 6
 SAFETY = 1 - 1e-9  # bounds are shaded down so that rounding never lifts one above the exact figure
-FIRST_WAVE = 64
 
 
 @dataclass

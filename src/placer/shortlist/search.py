@@ -20,8 +20,7 @@ from placer.planner import ranking_metric
 from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, Objective, TrainingProfile
 from placer.shortlist.market import Market
 from placer.shortlist.pairs import PER_TOKEN, PRICING_NAMES, SAFETY, Counts, Pairs
-
-FIRST_WAVE = 64
+from placer.shortlist.stream import BoundStream, group_index
 
 RankKey = tuple[int, float, float, int, str, str]
 
@@ -31,65 +30,6 @@ class Exact:
     cost: float
     metric: float
     instances: int
-
-
-class _Stream:
-    """One family's pairs in order of their bound: (over-budget, assumed) group first, then the bound.
-    Sorted a wave at a time, so a profile decided by its first few pairs never sorts the rest."""
-
-    def __init__(self, members: Ints, group: Ints, primary: Floats, secondary: Floats, dead: Bools) -> None:
-        self.dead = dead  # pairs rejected in bulk (their whole shape or key): skipped, never examined
-        self.primary = primary
-        self.secondary = secondary
-        self.group = group
-        self.rest = [members[group[members] == g] for g in range(4)]
-        self.g = 0
-        self.wave = FIRST_WAVE
-        self.buffer: list[int] = []
-
-    def _fill(self) -> None:
-        while not self.buffer and self.g < 4:
-            rest = self.rest[self.g]
-            rest = rest[~self.dead[rest]]
-            if rest.size == 0:
-                self.g += 1
-                continue
-            k = min(self.wave, rest.size)
-            self.wave *= 2
-            if k < rest.size:  # the k smallest, and every pair tied with the largest of them
-                values = self.primary[rest]
-                edge = np.partition(values, k - 1)[k - 1]
-                inside = values <= edge
-                take, self.rest[self.g] = rest[inside], rest[~inside]
-            else:
-                take, self.rest[self.g] = rest, rest[:0]
-            ordered = take[np.lexsort((self.secondary[take], self.primary[take]))]
-            self.buffer = ordered[::-1].tolist()
-
-    def peek(self) -> tuple[int, float, float] | None:
-        while True:
-            self._fill()
-            if not self.buffer or not self.dead[self.buffer[-1]]:
-                break
-            self.buffer.pop()
-        if not self.buffer:
-            return None
-        j = self.buffer[-1]
-        return int(self.group[j]), float(self.primary[j]), float(self.secondary[j])
-
-    def pop(self) -> int:
-        return self.buffer.pop()
-
-
-def _groups(values: Ints) -> tuple[Ints, Ints, Ints]:
-    """np.unique(values, return_index=True, return_inverse=True) for small non-negative ints, without a sort."""
-    size = int(values.max(initial=-1)) + 1
-    first = np.full(size, -1, dtype=np.int64)
-    first[values[::-1]] = np.arange(values.size - 1, -1, -1)  # the last write wins: each value's first index
-    present = np.flatnonzero(first >= 0)
-    position = np.full(size, -1, dtype=np.int64)
-    position[present] = np.arange(present.size)
-    return present, first[present], position[values]
 
 
 class Search:
@@ -305,7 +245,7 @@ class Search:
         family = self.pairs.family
         families = np.unique(family).tolist()
         streams = {
-            f: _Stream(np.flatnonzero(family == f), group_lb, primary_lb, secondary_lb, self.dead) for f in families
+            f: BoundStream(np.flatnonzero(family == f), group_lb, primary_lb, secondary_lb, self.dead) for f in families
         }
         heaps: dict[int, list[tuple[RankKey, int]]] = {f: [] for f in families}
 
@@ -352,7 +292,7 @@ class Search:
             return
         price = self.market.columns.price[pairs.pricing[gpu], pairs.row[gpu]]
         if isinstance(self.profile, InferenceProfile):
-            groups, first, where = _groups(pairs.serving[gpu])
+            groups, first, where = group_index(pairs.serving[gpu])
             counts = np.full(groups.size, np.nan)
             base = np.full(groups.size, np.nan)
             for g, at in enumerate(first.tolist()):
@@ -367,7 +307,7 @@ class Search:
             sure = ~np.isnan(p95) & ((p95 <= slo) if slo is not None else True)
             pairs.metric_lb[gpu] = np.where(sure, np.fmax(pairs.metric_lb[gpu], p95 * SAFETY), pairs.metric_lb[gpu])
         else:
-            keys, first, where = _groups(pairs.key[gpu])
+            keys, first, where = group_index(pairs.key[gpu])
             hours_of = np.full(keys.size, np.nan)
             wall_of = np.full(keys.size, np.nan)
             for k, at in enumerate(first.tolist()):
