@@ -11,6 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from placer.estimate import inference
+from placer.estimate.api import estimate_api
 from placer.estimate.inference import (
     Hardware,
     Infeasible,
@@ -20,7 +21,6 @@ from placer.estimate.inference import (
     approx_layers,
     decode_step_seconds,
     estimate,
-    estimate_api,
     prefill_seconds,
 )
 from placer.estimate.queueing import erlang_b, min_servers, wait_quantile, wait_quantiles

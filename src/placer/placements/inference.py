@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from placer.catalog.models import ApiOffer, GpuOffer, HardwareSpec
-from placer.estimate import inference
+from placer.estimate import api, inference
 from placer.placements.common import (
     Context,
     Rejected,
@@ -155,7 +155,7 @@ def score_api(offer: ApiOffer, profile: InferenceProfile, ctx: Context) -> list[
         raise Rejected(f"serves {offer.model}, not {' or '.join(sorted(wanted))}", "model")
     rtt50, rtt95, measured = user_rtt(ctx, offer)
     try:
-        est = inference.estimate_api(
+        est = api.estimate_api(
             load(profile, rtt50, rtt95),
             offer.input_usd_per_mtok.usd,
             offer.output_usd_per_mtok.usd,
@@ -169,7 +169,7 @@ def score_api(offer: ApiOffer, profile: InferenceProfile, ctx: Context) -> list[
         f"{est.input_mtok:,.0f} M input + {est.output_mtok:,.0f} M output tokens a month at "
         f"${offer.input_usd_per_mtok.usd:g} / ${offer.output_usd_per_mtok.usd:g} per M",
         f"speed: {offer.performance_assumption}",
-        f"p95 TTFT taken as {inference.API_P95_TTFT_FACTOR:g}× typical; provider rate limits not modelled",
+        f"p95 TTFT taken as {api.API_P95_TTFT_FACTOR:g}× typical; provider rate limits not modelled",
         _rtt_note(measured),
         *price_notes(offer.id, offer.input_usd_per_mtok, "input price", ctx.index.catalog.as_of),
         *price_notes(offer.id, offer.output_usd_per_mtok, "output price", ctx.index.catalog.as_of),

@@ -12,6 +12,7 @@ import numpy as np
 
 from placer.catalog.columns import API, GPU, MAC, PRICINGS, Bools, Floats, Ints
 from placer.catalog.models import ApiOffer, GpuOffer
+from placer.estimate import api as api_model
 from placer.estimate import inference as inference_model
 from placer.estimate import training as training_model
 from placer.estimate.apple_build import farm_size, job_minutes
@@ -299,7 +300,7 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     )
     api_p95 = (
         rtt95
-        + inference_model.API_P95_TTFT_FACTOR * cols.ttft_ms[row]
+        + api_model.API_P95_TTFT_FACTOR * cols.ttft_ms[row]
         + spec.output_tokens / cols.tokens_per_s[row] * 1000
     )
     pairs.cost_lb = np.where(gpu, gpu_cost, api_cost)
