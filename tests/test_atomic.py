@@ -7,7 +7,10 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from placer.atomic import write_atomic
+from placer.errors import OutputError
 
 
 def test_a_new_file_gets_the_umask_mode_not_0600(tmp_path: Path):
@@ -54,3 +57,12 @@ def test_the_folder_is_fsynced_after_the_rename(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(os, "fsync", fsync)
     write_atomic(target, "{}\n")
     assert synced == [("file", False), ("folder", True)]
+
+
+def test_missing_folders_are_made_unless_told_not_to(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "report.json"
+    with pytest.raises(OutputError, match="no such folder"):
+        write_atomic(target, "x", make_parents=False)
+    assert not (tmp_path / "a").exists()
+    write_atomic(target, "x")
+    assert target.read_text() == "x"

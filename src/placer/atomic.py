@@ -40,13 +40,14 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~_umask()
 
 
-def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> None:
+def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8", make_parents: bool = True) -> None:
     """Write to a temporary file in the same directory, fsync it, then rename it over ``path`` (over the file a
     symlink points to, as open() would, so the link stays a link), and fsync the folder so the rename lasts.
 
     ``-`` is standard output, and a target that exists but is not a regular file (``/dev/null``, ``/dev/stdout``,
     a FIFO, a terminal) is written in place, as a shell redirection would: renaming over it would replace the
-    device with a file (run as root, ``-o /dev/null`` would destroy /dev/null).
+    device with a file (run as root, ``-o /dev/null`` would destroy /dev/null). Missing folders are made, unless
+    ``make_parents`` is false (a file someone else is meant to have set up, such as a CI job summary).
     """
     raw = data.encode(encoding) if isinstance(data, str) else data
     if str(path) == "-":
@@ -64,7 +65,10 @@ def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8"
     try:
         if target.is_dir():
             raise IsADirectoryError(21, "is a directory")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if make_parents:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        elif not target.parent.is_dir():
+            raise OutputError(f"cannot write {target}: no such folder {target.parent}")
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except (FileExistsError, NotADirectoryError):
         raise OutputError(f"cannot write {target}: part of its folder path is a file") from None

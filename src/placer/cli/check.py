@@ -100,11 +100,9 @@ def _append_summary(report: CheckReport) -> None:
 
     target = Path(os.environ[SUMMARY_ENV])
     try:
-        if not target.parent.is_dir():
-            raise FileNotFoundError(2, "no such folder", str(target.parent))
         old = target.read_bytes() if target.exists() else b""
         text = "\n" + markdown(report) if old else markdown(report)
-        write_atomic(target, old + text.encode("utf-8"))
+        write_atomic(target, old + text.encode("utf-8"), make_parents=False)
     except (OSError, UnicodeDecodeError, PlacerError) as exc:
         print(f"placer: warning: cannot append to ${SUMMARY_ENV} ({target}): {exc}", file=sys.stderr)
 
