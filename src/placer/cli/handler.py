@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -37,17 +36,15 @@ def _print_traceback() -> None:
     print(redact(traceback.format_exc()), end="", file=sys.stderr)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def error_message(error: PlacerError) -> str:
     """What stderr shows for an error: the formatted message with credentials masked and control characters (a
     NUL or an ESC read from an input file) shown as "?", so text from a file can neither reach the terminal as
     escape codes nor forge output lines."""
     from placer.redact import redact
     from placer.render.errors import format_error
+    from placer.yamldoc import printable
 
-    return _CONTROL.sub("?", redact(format_error(error)))
+    return "\n".join(printable(line) for line in redact(format_error(error)).split("\n"))
 
 
 def want_traceback(flag: bool) -> bool:
