@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -271,7 +272,14 @@ def assert_one_line(outcome: Outcome, expected: str, source: Source, name: str) 
         assert len(outcome.lines) == 1, outcome.stderr
         assert outcome.lines[0].startswith(start) and outcome.lines[0].endswith(f"; {end}"), outcome.lines[0]
         return
-    assert outcome.lines == [expected]
+    if outcome.lines != [expected]:
+        assert len(outcome.lines) == 1, outcome.stderr
+        assert LATER_TRANSPORT_FAULT.sub("", outcome.lines[0]) == expected, outcome.lines[0]
+
+
+# A loopback connection can still fail on its own on a loaded machine (a reset, a close before the status line).
+# The message then adds that later attempt's problem after the fault under test, which the test still checks whole.
+LATER_TRANSPORT_FAULT = re.compile(r"; attempt [2-9]: connection failed \([^;]*\)(?=; )")
 
 
 def _expected_exit(source: Source, name: str, cached: bool) -> int:
@@ -353,6 +361,24 @@ def test_retry_after_within_the_cap_is_waited_out_then_the_refresh_succeeds(
         cached = read_cache(source.name, tmp_path / "cache")
         assert cached is not None and cached.fetched_at == "2026-11-22T10:00:00Z"
         assert outcome.lines == [f"{source.name}: {len(cached.offers)} offers cached"]
+
+
+@pytest.mark.parametrize("source_name", ["aws", "azure", "lambda", "s3"])
+def test_attempts_that_fail_differently_are_each_named_once_in_order(
+    source_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """503, a body cut short, 503 again: the message says the 503 and then what attempt 2 met, not only the last."""
+    source = make_source(source_name, tmp_path)
+    source.seed()
+    busy = source.error_reply(503)
+    with serving(source, lambda server: scripted(busy, ok_reply(source, truncate_at=20), busy)) as server:
+        outcome = run_cli(monkeypatch, source, server)
+    status = _status(503, "Service Unavailable", {"aws": "ServiceUnavailable (HTTP 503)", "s3": "SlowDown (HTTP 503)"})
+    cut = _truncated(source, server).removeprefix(f"{source.where(server)} failed after 3 attempts: ")
+    expected = f"{source.where(server)} failed after 3 attempts: {status(source)}; attempt 2: {cut}"
+    assert outcome.exit_code == _expected_exit(source, "http-503", cached=True), outcome.stderr
+    assert outcome.sleeps == [0.25, 0.5]
+    assert outcome.lines == [source.line(server, expected, cached=True)]
 
 
 def test_a_fault_on_one_provider_leaves_the_others_refreshed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

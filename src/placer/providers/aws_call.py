@@ -13,7 +13,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from placer.providers.retry import header_retry_after, too_long
+from placer.providers.retry import Attempts, header_retry_after, too_long
 from placer.redact import one_line, redact
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ def call(ctx: RefreshContext, fn: Callable[[], T], secrets: list[str]) -> T:
     )
 
     attempts = max(1, ctx.max_retries + 1)
+    tried = Attempts()
     problem = "no attempt made"
     for attempt in range(1, attempts + 1):
         delay: float | None = None
@@ -134,10 +135,11 @@ def call(ctx: RefreshContext, fn: Callable[[], T], secrets: list[str]) -> T:
         except BotoCoreError as exc:
             detail = one_line(redact(str(exc), secrets), 200)
             raise CallFailed(f"{type(exc).__name__}: {detail}", attempt) from None
+        tried.failed(attempt, problem)
         if attempt == attempts:
             break
         ctx.sleep(delay if delay is not None else ctx.backoff(attempt))
-    raise CallFailed(problem, attempts)
+    raise CallFailed(tried.summary(), attempts)
 
 
 def _problem(code: str, status: int) -> str:

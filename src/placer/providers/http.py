@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from placer.providers.refresh import RefreshContext, RefreshFailed, safe_url
-from placer.providers.retry import header_retry_after, too_long
+from placer.providers.retry import Attempts, header_retry_after, too_long
 from placer.redact import guard_logs, one_line, redact
 
 USER_AGENT = "placer (price refresh)"
@@ -88,6 +88,7 @@ def get_json(
     secrets = [v for v in (headers or {}).values() if v]
     where = f"GET {safe_url(url)}" + (f" ({what})" if what else "")
     attempts = max(1, ctx.max_retries + 1)
+    tried = Attempts()
     problem = "no attempt made"
     for attempt in range(1, attempts + 1):
         delay: float | None = None
@@ -121,10 +122,11 @@ def get_json(
                 if status in (401, 403) and auth_hint:
                     message += f" ({auth_hint})"
                 raise RefreshFailed(message)
+        tried.failed(attempt, problem)
         if attempt == attempts:
             break
         ctx.sleep(delay if delay is not None else ctx.backoff(attempt))
-    raise RefreshFailed(f"{provider}: {where} failed after {attempts} attempts: {problem}")
+    raise RefreshFailed(f"{provider}: {where} failed after {attempts} attempts: {tried.summary()}")
 
 
 def _position(exc: ValueError) -> int:

@@ -48,3 +48,24 @@ def too_long(asked: float, limit: float) -> str | None:
     if asked <= limit:
         return None
     return f"the server asks to retry after {asked:g} s (more than the {limit:g} s limit)"
+
+
+class Attempts:
+    """What went wrong on each failed attempt of one request, each problem said once, in the order first seen.
+
+    The message names the first attempt's problem, then any different one a later attempt met: a body cut short
+    and then a refused connection are two facts, and the last alone would hide the first.
+    """
+
+    def __init__(self) -> None:
+        self._first_seen: dict[str, int] = {}
+
+    def failed(self, attempt: int, problem: str) -> None:
+        self._first_seen.setdefault(problem, attempt)
+
+    def summary(self) -> str:
+        seen = list(self._first_seen.items())
+        if not seen:
+            return "no attempt made"
+        (first, _), *later = seen
+        return first + "".join(f"; attempt {n}: {problem}" for problem, n in later)
