@@ -25,6 +25,10 @@ class Market:
         for o in self.columns.offers:
             instance.append(o.provider_model if isinstance(o, ApiOffer) else o.instance)
         self.instance = instance
+        # one code per (provider, instance): a plan shows each at most once per pricing, whatever its regions
+        products: dict[tuple[str, str], int] = {}
+        pairs = zip(self.columns.offers, instance, strict=True)
+        self.product: Ints = np.array([products.setdefault((o.provider, name), len(products)) for o, name in pairs])
 
     def example(self, mask: Bools, attribute: Ints, reason: Callable[[int], str]) -> str:
         """The reason of the most common value among the masked rows (e.g. the provider most rejected)."""

@@ -57,6 +57,7 @@ class Search:
         self.examined = 0
         self.estimates = 0
         self.dead = np.zeros(len(pairs.row), dtype=np.bool_)
+        self.gone = np.zeros(len(pairs.row), dtype=np.bool_)  # dead, or a duplicate of a pair already ranked
         self.looked = np.zeros(len(pairs.row), dtype=np.bool_)
         self.served: dict[int, tuple[int, float] | Rejected] = {}  # serving shape -> (instances, p95 at no RTT)
         self.slo_floor: dict[int, float] = {}  # serving shape -> least user RTT at which the SLO was missed
@@ -112,6 +113,7 @@ class Search:
         fresh = mask & ~self.dead & ~self.looked
         self.counts.add(rejected.code, int(fresh.sum()), rejected.reason)
         self.dead |= mask
+        self.gone |= mask
 
     def _served(self, j: int) -> tuple[int, float] | Rejected:
         """The serving estimate of pair j's shape with users at no distance: (instances, p95 without RTT).
@@ -239,13 +241,20 @@ class Search:
         )
 
     def _order(
-        self, primary_lb: Floats, group_lb: Ints, key: Callable[[int, Exact], RankKey], secondary_lb: Floats
+        self,
+        primary_lb: Floats,
+        group_lb: Ints,
+        key: Callable[[int, Exact], RankKey],
+        secondary_lb: Floats,
+        value_only: bool = False,
     ) -> Callable[[Sequence[int]], tuple[RankKey, int] | None]:
-        """A generator-like function: each call returns the next pair in rank order among the given families."""
+        """A generator-like function: each call returns the next pair in rank order among the given families.
+        ``value_only``: the caller wants the figure, not which pair has it, so a tie with a bound is no reason
+        to examine that pair too."""
         family = self.pairs.family
         families = np.unique(family).tolist()
         streams = {
-            f: BoundStream(np.flatnonzero(family == f), group_lb, primary_lb, secondary_lb, self.dead) for f in families
+            f: BoundStream(np.flatnonzero(family == f), group_lb, primary_lb, secondary_lb, self.gone) for f in families
         }
         heaps: dict[int, list[tuple[RankKey, int]]] = {f: [] for f in families}
 
@@ -260,7 +269,11 @@ class Search:
                     head = streams[f].peek()
                     if head is not None and (best_stream is None or head < best_stream[0]):
                         best_stream = (head, f)
-                if best_heap is not None and (best_stream is None or best_heap[0][:3] < best_stream[0]):
+                if best_heap is not None and (
+                    best_stream is None
+                    or best_heap[0][:3] < best_stream[0]
+                    or (value_only and best_heap[0][:3] <= best_stream[0])
+                ):
                     return heapq.heappop(heaps[int(family[best_heap[1]])])
                 if best_stream is None:
                     return None
@@ -279,8 +292,9 @@ class Search:
         def key(j: int, e: Exact) -> RankKey:
             return (0, pick(e), 0.0, 0, "", "")
 
-        first = self._order(bounds, zero, key, np.zeros(len(self.pairs.row)))(np.unique(self.pairs.family).tolist())
-        return first[0][1] if first else None
+        first = self._order(bounds, zero, key, np.zeros(len(self.pairs.row)), value_only=True)
+        first_item = first(np.unique(self.pairs.family).tolist())
+        return first_item[0][1] if first_item else None
 
     def _prime(self) -> None:
         """One estimate per GPU key (training) or serving shape (inference), before any ranking: it turns the
@@ -300,12 +314,18 @@ class Search:
                 if not isinstance(got, Rejected):
                     counts[g], base[g] = got
             hours = inference_model.HOURS_PER_MONTH * self.profile.inference.hours_per_day / 24
-            scale = counts[where.reshape(-1)] * hours
+            instances = counts[where.reshape(-1)]
+            scale = instances * hours
             # where RTT + the shape's p95 meets the SLO (or there is none), that sum is the pair's p95
             p95 = pairs.rtt95[self.market.columns.region[pairs.row[gpu]]] + base[where.reshape(-1)]
             slo = self.profile.inference.slo.p95_latency_ms
             sure = ~np.isnan(p95) & ((p95 <= slo) if slo is not None else True)
-            pairs.metric_lb[gpu] = np.where(sure, np.fmax(pairs.metric_lb[gpu], p95 * SAFETY), pairs.metric_lb[gpu])
+            # ... and its cost is _serving's, computed in the same order: exact bounds, so pairs tied on one
+            # figure are told apart by the other without pricing each
+            exact_cost = instances * (price * hours) + pairs.egress_usd[gpu]
+            pairs.metric_lb[gpu] = np.where(sure, p95, pairs.metric_lb[gpu])
+            bound = (scale * price + pairs.egress_usd[gpu]) * SAFETY
+            pairs.cost_lb[gpu] = np.where(sure, exact_cost, np.fmax(pairs.cost_lb[gpu], bound))
         else:
             keys, first, where = group_index(pairs.key[gpu])
             hours_of = np.full(keys.size, np.nan)
@@ -318,9 +338,13 @@ class Search:
                     hours_of[k], wall_of[k] = trained[0] * trained[1], trained[2]
             scale = hours_of[where.reshape(-1)]
             wall = wall_of[where.reshape(-1)]
-            pairs.metric_lb[gpu] = np.fmax(pairs.metric_lb[gpu], (wall + pairs.egress_hours[gpu]) * SAFETY)
-        refined = (scale * price + pairs.egress_usd[gpu]) * SAFETY
-        pairs.cost_lb[gpu] = np.fmax(pairs.cost_lb[gpu], refined)
+            # a primed key's figures are figures()'s own, computed in the same order: exact bounds, so pairs
+            # tied on one figure (the same shape's wall time in every region) are told apart by the other
+            known = ~np.isnan(wall)
+            metric = wall + pairs.egress_hours[gpu]
+            cost = scale * price + pairs.egress_usd[gpu]
+            pairs.metric_lb[gpu] = np.where(known, metric, pairs.metric_lb[gpu])
+            pairs.cost_lb[gpu] = np.where(known, cost, pairs.cost_lb[gpu])
         slo = self.profile.inference.slo.p95_latency_ms if isinstance(self.profile, InferenceProfile) else None
         if slo is not None:  # too far from the users for even the fastest configuration: rejected in bulk
             far = np.zeros(len(pairs.row), dtype=np.bool_)
@@ -373,6 +397,14 @@ class Search:
         if first is None:
             return None, []
         chosen = first[1]
+        # Once a (provider, instance, pricing) is ranked, its copies in other regions can never be shown:
+        # the streams skip them instead of pricing each on the way to the next distinct alternative.
+        product = self.market.product[pairs.row] * len(PRICING_NAMES) + pairs.pricing
+
+        def ranked(j: int) -> None:
+            self.gone |= product == product[j]
+
+        ranked(chosen)
         seen = {self._dedupe(chosen)}
         families = {int(pairs.family[chosen])}
         shown: list[int] = []
@@ -386,6 +418,7 @@ class Search:
             if dedupe in seen:
                 continue
             if len(shown) < count or int(pairs.family[j]) not in families:
+                ranked(j)
                 seen.add(dedupe)
                 families.add(int(pairs.family[j]))
                 shown.append(j)
