@@ -51,6 +51,19 @@ def test_bundled_profiles_shortlist_as_make_plan_ranks(path: Path, objective: st
         assert_same_top(make_plan(profile, catalog, options), engine.shortlist(profile, options).plan)
 
 
+@pytest.mark.parametrize("kinds", [("api",), ("gpu",), ("api", "gpu")])
+@pytest.mark.parametrize("objective", ["cost", "time", "balanced"])
+def test_markets_of_one_kind_shortlist_as_make_plan_ranks(kinds: tuple[str, ...], objective: str):
+    """Per-shape figures need a GPU shape to exist: a market of per-token APIs alone has none."""
+    market = MINI.model_copy(update={"offers": [o for o in MINI.offers if o.kind in kinds]})
+    for path in PROFILES:
+        profile = load_profile(path)
+        if profile.kind != "inference" or profile.data is not None:
+            continue
+        options = PlanOptions(alternatives=3, objective=objective)  # type: ignore[arg-type]
+        assert_same_top(make_plan(profile, market, options), shortlist(profile, market, options).plan)
+
+
 def test_filter_counts_match_make_plan_and_examined_is_a_small_share(embedded):
     catalog, engine = embedded
     profile = profile_from(

@@ -20,6 +20,9 @@ class Market:
         self.columns: OfferColumns = build_columns(catalog)
         self.index = self.columns.index
         self.regions_ok: dict[tuple[str, ...], Bools] = {}
+        # filter_rows' answers by constraint set: (rows alive, rejection counts by code)
+        self.filters: dict[tuple[object, ...], tuple[Bools, dict[str, tuple[int, str]]]] = {}
+        self.priced: Bools = ~np.isnan(self.columns.price)  # [pricing, row]: the offer has that price
         self.rtt_rows: dict[str, Floats] = {}
         instance = []
         for o in self.columns.offers:
@@ -27,6 +30,12 @@ class Market:
         self.instance = instance
         # one code per (provider, instance): a plan shows each at most once per pricing, whatever its regions
         products: dict[tuple[str, str], int] = {}
+        # a row of each GPU shape (its hardware, accelerators and memory), so per-shape figures are computed once
+        shape = self.columns.shape
+        first = np.full(int(shape.max(initial=-1)) + 1, -1, dtype=np.int64)
+        gpu = np.flatnonzero(shape >= 0)
+        first[shape[gpu[::-1]]] = gpu[::-1]  # the last write wins: each shape's first row
+        self.shape_rows: Ints = first
         pairs = zip(self.columns.offers, instance, strict=True)
         self.product: Ints = np.array([products.setdefault((o.provider, name), len(products)) for o, name in pairs])
 

@@ -64,7 +64,30 @@ class Counts:
 
 
 def filter_rows(market: Market, profile: AnyProfile, allowed: set[str] | None, counts: Counts) -> Bools:
-    """Rows that pass the profile's constraints, in make_plan's order; the others are counted by reason."""
+    """Rows that pass the profile's constraints, in make_plan's order; the others are counted by reason.
+
+    A fleet repeats a few sets of constraints many times: each set is filtered once per catalog and kept."""
+    c = profile.constraints
+    signature = (
+        profile.kind,
+        tuple(c.providers or ()),
+        tuple(c.exclude_providers),
+        tuple(c.regions or ()),
+        None if allowed is None else tuple(sorted(allowed)),
+    )
+    known = market.filters.get(signature)
+    if known is None:
+        own = Counts()
+        alive = _filter_rows(market, profile, allowed, own)
+        alive.flags.writeable = False
+        known = market.filters[signature] = (alive, dict(own.groups))
+    alive, groups = known
+    for code, (count, example) in groups.items():
+        counts.add(code, count, example)
+    return alive
+
+
+def _filter_rows(market: Market, profile: AnyProfile, allowed: set[str] | None, counts: Counts) -> Bools:
     cols = market.columns
     offers = cols.offers
 
@@ -120,7 +143,7 @@ def build_pairs(
         wanted = [PRICINGS.index(p) for p in wanted_pricings(profile)]
         has = np.zeros_like(gpu)
         for p in wanted:
-            has |= ~np.isnan(cols.price[p])
+            has |= market.priced[p]
         none = gpu & ~has
         if none.any():
             first = int(np.flatnonzero(none)[0])
@@ -131,7 +154,7 @@ def build_pairs(
                 example = exc.reason
             counts.add("pricing", int(none.sum()), example)
         for p in wanted:
-            take = np.flatnonzero(gpu & ~np.isnan(cols.price[p]))
+            take = np.flatnonzero(gpu & market.priced[p])
             rows.append(take)
             pricing.append(np.full(take.size, p, dtype=np.int64))
     if isinstance(profile, InferenceProfile):
@@ -258,15 +281,17 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
         bf16 = hw.peak_tflops["bf16"]
         bw[h] = hw.mem_bw_tbps
         peak[h] = hw.peak_tflops.get("fp8", bf16) if model.precision == "fp8" else bf16
-    hwc = np.maximum(cols.hardware[row], 0)
+    # everything but price and RTT depends on the hardware shape only: computed once per shape, then gathered
+    rep = market.shape_rows if market.shape_rows.size else np.zeros(min(1, cols.size), dtype=np.int64)  # APIs only
+    hwc = np.maximum(cols.hardware[rep], 0)
     flops = peak[hwc] * 1e12
-    per = cols.per_instance[row]
-    mem = cols.memory_gb[row]
+    per = cols.per_instance[rep]
+    mem = cols.memory_gb[rep]
     context = spec.input_tokens + spec.output_tokens
     mean_ctx = spec.input_tokens + spec.output_tokens / 2
     kv = model.kv_bytes_per_token
-    tp_min = np.full(row.size, np.nan)
-    tp_max = np.ones(row.size)
+    tp_min = np.full(rep.size, np.nan)
+    tp_max = np.ones(rep.size)
     for tp in (16, 8, 4, 2, 1):
         fits = (tp <= per) & ((inference_model.USABLE_MEMORY * tp * mem * 1e9 - model.weight_bytes) >= context * kv)
         tp_min = np.where(fits, tp, tp_min)
@@ -282,16 +307,18 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
             spec.requests_per_second * spec.output_tokens * decode / (flops * inference_model.EFF_COMPUTE * util),
         ),
     )
-    instances = np.maximum(1.0, np.ceil(need / per - 1e-9))
-    hours = inference_model.HOURS_PER_MONTH * spec.hours_per_day / 24
-    gpu_price = cols.price[np.minimum(p, 2), row]
-    gpu_cost = instances * (gpu_price * hours) + pairs.egress_usd
     # no configuration is faster than the widest tensor-parallel group at batch 1 (its step is a lower bound)
     step = np.maximum(
         (model.weight_bytes + mean_ctx * kv) / (tp_max * bw[hwc] * 1e12 * inference_model.EFF_BANDWIDTH),
         decode / (tp_max * flops * inference_model.EFF_COMPUTE),
     )
-    gpu_p95 = rtt95 + (prefill / (tp_max * flops * inference_model.EFF_PREFILL) + spec.output_tokens * step) * 1000
+    shape = np.maximum(cols.shape[row], 0)
+    instances = np.maximum(1.0, np.ceil(need / per - 1e-9))[shape]
+    hours = inference_model.HOURS_PER_MONTH * spec.hours_per_day / 24
+    gpu_price = cols.price[np.minimum(p, 2), row]
+    gpu_cost = instances * (gpu_price * hours) + pairs.egress_usd
+    idle_ms = (prefill / (tp_max * flops * inference_model.EFF_PREFILL) + spec.output_tokens * step) * 1000
+    gpu_p95 = rtt95 + idle_ms[shape]
     # APIs: the estimate is a formula, so the bound is the figure itself (shaded by SAFETY)
     seconds = inference_model.HOURS_PER_MONTH * 3600 * spec.hours_per_day / 24
     requests = spec.mean_requests_per_second * seconds

@@ -19,7 +19,7 @@ from placer.plan import Placement
 from placer.planner import ranking_metric
 from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, Objective, TrainingProfile
 from placer.shortlist.market import Market
-from placer.shortlist.pairs import PER_TOKEN, PRICING_NAMES, SAFETY, Counts, Pairs
+from placer.shortlist.pairs import FAMILIES, PER_TOKEN, PRICING_NAMES, SAFETY, Counts, Pairs
 from placer.shortlist.stream import BoundStream, group_index
 
 RankKey = tuple[int, float, float, int, str, str]
@@ -232,6 +232,10 @@ class Search:
 
     # --- ranking -------------------------------------------------------------------------------------------
 
+    def _families(self) -> list[int]:
+        """The families present, ascending (np.unique's answer, by counting: there are only a handful)."""
+        return np.flatnonzero(np.bincount(self.pairs.family, minlength=len(FAMILIES))).tolist()
+
     def _dedupe(self, j: int) -> tuple[str, str, str]:
         row = int(self.pairs.row[j])
         return (
@@ -252,7 +256,7 @@ class Search:
         ``value_only``: the caller wants the figure, not which pair has it, so a tie with a bound is no reason
         to examine that pair too."""
         family = self.pairs.family
-        families = np.unique(family).tolist()
+        families = self._families()
         streams = {
             f: BoundStream(np.flatnonzero(family == f), group_lb, primary_lb, secondary_lb, self.gone) for f in families
         }
@@ -293,7 +297,7 @@ class Search:
             return (0, pick(e), 0.0, 0, "", "")
 
         first = self._order(bounds, zero, key, np.zeros(len(self.pairs.row)), value_only=True)
-        first_item = first(np.unique(self.pairs.family).tolist())
+        first_item = first(self._families())
         return first_item[0][1] if first_item else None
 
     def _prime(self) -> None:
@@ -392,7 +396,7 @@ class Search:
                 return (grouped(j, e), e.cost / c0 + e.metric / m0, e.cost, *tail(j, e))
 
         step = self._order(primary, group, key, secondary)
-        everyone: list[int] = np.unique(pairs.family).tolist()
+        everyone = self._families()
         first = step(everyone)
         if first is None:
             return None, []
