@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from placer.catalog.columns import Bools, Floats, Ints, OfferColumns, build_columns
 from placer.catalog.models import ApiOffer, Catalog, Region
@@ -20,8 +21,8 @@ class Market:
         self.columns: OfferColumns = build_columns(catalog)
         self.index = self.columns.index
         self.regions_ok: dict[tuple[str, ...], Bools] = {}
-        # filter_rows' answers by constraint set: (rows alive, rejection counts by code)
-        self.filters: dict[tuple[object, ...], tuple[Bools, dict[str, tuple[int, str]]]] = {}
+        # filter_rows' answers by constraint set: (rows alive as packed bits, rejection counts by code)
+        self.filters: dict[tuple[object, ...], tuple[npt.NDArray[np.uint8], dict[str, tuple[int, str]]]] = {}
         self.priced: Bools = ~np.isnan(self.columns.price)  # [pricing, row]: the offer has that price
         self.rtt_rows: dict[str, Floats] = {}
         instance = []

@@ -29,6 +29,7 @@ PRICING_NAMES = (*PRICINGS, "per-token", "rental")
 # what the plan shows the best of side by side (planner._family): a pricing, a way of serving, a kind of farm
 FAMILIES = (*PRICINGS, "self-hosted", "hosted-api", "farm", "elastic")
 SELF_HOSTED, HOSTED_API, FARM, ELASTIC = 3, 4, 5, 6
+FILTERS_KEPT = 2048  # constraint sets whose filtered rows a market keeps (a bit per offer each)
 SAFETY = 1 - 1e-9  # bounds are shaded down so that rounding never lifts one above the exact figure
 
 
@@ -79,10 +80,12 @@ def filter_rows(market: Market, profile: AnyProfile, allowed: set[str] | None, c
     if known is None:
         own = Counts()
         alive = _filter_rows(market, profile, allowed, own)
-        alive.flags.writeable = False
-        known = market.filters[signature] = (alive, dict(own.groups))
-    alive, groups = known
-    for code, (count, example) in groups.items():
+        if len(market.filters) >= FILTERS_KEPT:  # a fleet of all-different constraints: keep the newest
+            del market.filters[next(iter(market.filters))]
+        market.filters[signature] = (np.packbits(alive), dict(own.groups))  # a bit per offer: 6 KB per 50,000
+    else:
+        alive = np.unpackbits(known[0], count=market.columns.size).view(np.bool_)
+    for code, (count, example) in market.filters[signature][1].items():
         counts.add(code, count, example)
     return alive
 
