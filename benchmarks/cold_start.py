@@ -22,6 +22,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The floor under any command that reads a profile: pydantic imported and one model built, nothing of placer's
+# (without pydantic's plugin scan, which placer also skips when no pydantic plugin is installed).
+PYDANTIC_FLOOR = (
+    "import os\nos.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\n"
+    "from pydantic import BaseModel\nclass Floor(BaseModel):\n    x: int\nFloor(x=1)"
+)
 
 
 def sample(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> list[float]:
@@ -47,13 +53,16 @@ def main() -> None:
     sample([sys.executable, "-c", "pass"], 2, warm)  # warm the page cache for both
     sample([sys.executable, "-m", "placer", "plan", args.profile], 2, warm)
     sample([sys.executable, "-m", "placer", "plan", args.profile, "--format", "json"], 1, warm)
+    sample([sys.executable, "-c", PYDANTIC_FLOOR], 1, warm)
     bare = sample([sys.executable, "-c", "pass"], args.runs)
+    floor = statistics.median(sample([sys.executable, "-c", PYDANTIC_FLOOR], args.runs))
     cases = {
         "table": [sys.executable, "-m", "placer", "plan", args.profile],
         "json": [sys.executable, "-m", "placer", "plan", args.profile, "--format", "json"],
     }
     base = statistics.median(bare)
     print(f"python -c pass           median {base * 1000:7.1f} ms  runs={args.runs}")
+    print(f"pydantic + one model     median {floor * 1000:7.1f} ms  = {floor / base:4.1f}× (the floor under a plan)")
     for name, cmd in cases.items():
         times = sample(cmd, args.runs)
         med = statistics.median(times)

@@ -888,7 +888,7 @@ def _cold_start_module() -> ModuleType:
     return importlib.import_module("cold_start")
 
 
-def cold_start(runs: int) -> tuple[float, float, list[float]]:
+def cold_start(runs: int) -> tuple[float, float, list[float], float]:
     """Medians of cold_start.py's own sampler, after warm-up runs that fill the page cache and, like
     cold_start.py, let the interpreter write its bytecode cache even under PYTHONDONTWRITEBYTECODE: otherwise
     each timed run would also compile every module edited since, and the figure would measure the compiler."""
@@ -900,7 +900,8 @@ def cold_start(runs: int) -> tuple[float, float, list[float]]:
         subprocess.run(cmd, cwd=ROOT, env=warm, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     bare = statistics.median(cs.sample(bare_cmd, runs))
     plan = cs.sample(plan_cmd, runs)
-    return bare, statistics.median(plan), plan
+    floor = statistics.median(cs.sample([sys.executable, "-c", cs.PYDANTIC_FLOOR], runs))
+    return bare, statistics.median(plan), plan, floor
 
 
 # --- reporting ----------------------------------------------------------------------------------------------------
@@ -1028,10 +1029,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = run_measured(cmd)  # first child of this process, so ru_maxrss is replan's alone
         ran, ok = report_replan(inputs, run, out, cmd, args.jobs)
         if not args.no_cold_start:
-            bare, plan, samples = cold_start(args.runs)
+            bare, plan, samples, floor = cold_start(args.runs)
             ratio = plan / bare
             print(f"\ncold start (median of {args.runs}, {COLD_START_PROFILE}); {_load()} after the runs")
             print(f"  python -c pass       {bare * 1000:.1f} ms")
+            print(f"  pydantic, one model  {floor * 1000:.1f} ms = {floor / bare:.1f}× (the floor under any plan)")
             print(f"  placer plan          {plan * 1000:.1f} ms = {ratio:.1f}× bare start-up   target ≤ "
                   f"{TARGET_COLD_RATIO:g}×: {_verdict(ratio <= TARGET_COLD_RATIO)}   samples: "
                   + ", ".join(f"{s * 1000:.0f}" for s in samples) + " ms")  # fmt: skip

@@ -1,3 +1,3 @@
-from placer.cli.app import main
+from placer.cli.start import main
 
 main()

@@ -1,4 +1,7 @@
-"""The one error handler: typed errors become one stderr message and the documented exit code."""
+"""The one error handler: typed errors become one stderr message and the documented exit code.
+
+It exits with SystemExit, not typer's Exit, and imports no typer: ``placer plan``'s quick start (placer.cli.start)
+runs commands through it without loading typer at all."""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
-
-import typer
 
 from placer.errors import ExitCode, InputError, PlacerError
 
@@ -64,18 +65,19 @@ def errors_to_exit_codes(show_traceback: bool, doc: list[ProfileDocument]) -> It
     try:
         with pydantic_plugins_known_absent():
             yield
-    except typer.Exit:
-        raise
     except PlacerError as exc:
         if show_traceback:
             _print_traceback()
         relocate(exc, doc[0] if doc else None)
         print(error_message(exc), file=sys.stderr)
-        raise typer.Exit(int(exc.exit_code)) from None
+        raise SystemExit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         print("placer: interrupted", file=sys.stderr)
-        raise typer.Exit(130) from None
+        raise SystemExit(130) from None
     except Exception as exc:
+        typer = sys.modules.get("typer")
+        if typer is not None and isinstance(exc, typer.Exit):  # a command's own exit code, not an error
+            raise
         from placer.redact import one_line, redact
 
         if show_traceback:
@@ -86,4 +88,4 @@ def errors_to_exit_codes(show_traceback: bool, doc: list[ProfileDocument]) -> It
                 "  this is a bug in placer; run again with --traceback and report it",
                 file=sys.stderr,
             )
-        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+        raise SystemExit(int(ExitCode.INTERNAL)) from None
