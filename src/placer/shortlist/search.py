@@ -20,7 +20,7 @@ from placer.planner import ranking_metric
 from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, Objective, TrainingProfile
 from placer.shortlist.market import Market
 from placer.shortlist.pairs import FAMILIES, PER_TOKEN, PRICING_NAMES, SAFETY, Counts, Pairs
-from placer.shortlist.stream import BoundStream, group_index
+from placer.shortlist.stream import FIRST_WAVE, BoundStream, group_index
 
 RankKey = tuple[int, float, float, int, str, str]
 
@@ -245,16 +245,9 @@ class Search:
         )
 
     def _order(
-        self,
-        primary_lb: Floats,
-        group_lb: Ints,
-        key: Callable[[int, Exact], RankKey],
-        secondary_lb: Floats,
-        value_only: bool = False,
+        self, primary_lb: Floats, group_lb: Ints, key: Callable[[int, Exact], RankKey], secondary_lb: Floats
     ) -> Callable[[Sequence[int]], tuple[RankKey, int] | None]:
-        """A generator-like function: each call returns the next pair in rank order among the given families.
-        ``value_only``: the caller wants the figure, not which pair has it, so a tie with a bound is no reason
-        to examine that pair too."""
+        """A generator-like function: each call returns the next pair in rank order among the given families."""
         family = self.pairs.family
         families = self._families()
         streams = {
@@ -273,11 +266,7 @@ class Search:
                     head = streams[f].peek()
                     if head is not None and (best_stream is None or head < best_stream[0]):
                         best_stream = (head, f)
-                if best_heap is not None and (
-                    best_stream is None
-                    or best_heap[0][:3] < best_stream[0]
-                    or (value_only and best_heap[0][:3] <= best_stream[0])
-                ):
+                if best_heap is not None and (best_stream is None or best_heap[0][:3] < best_stream[0]):
                     return heapq.heappop(heaps[int(family[best_heap[1]])])
                 if best_stream is None:
                     return None
@@ -290,15 +279,31 @@ class Search:
         return step
 
     def _minimum(self, bounds: Floats, pick: Callable[[Exact], float]) -> float | None:
-        """The least exact figure over all pairs (the balanced objective normalises by it)."""
-        zero = np.zeros(len(self.pairs.row), dtype=np.int64)
-
-        def key(j: int, e: Exact) -> RankKey:
-            return (0, pick(e), 0.0, 0, "", "")
-
-        first = self._order(bounds, zero, key, np.zeros(len(self.pairs.row)), value_only=True)
-        first_item = first(self._families())
-        return first_item[0][1] if first_item else None
+        """The least exact figure over all pairs (the balanced objective normalises by it): pairs are examined in
+        order of their bound, a few at a time, until the least figure found is no more than the next bound."""
+        left = np.flatnonzero(~self.gone)
+        best: float | None = None
+        take = FIRST_WAVE
+        while left.size:
+            if take < left.size:
+                near = np.argpartition(bounds[left], take - 1)[:take]
+                batch = left[near]
+                left = np.delete(left, near)
+            else:
+                batch, left = left, left[:0]
+            for j in batch[np.argsort(bounds[batch], kind="stable")].tolist():
+                if best is not None and best <= bounds[j]:
+                    return best
+                if self.gone[j]:  # rejected in bulk with its key meanwhile: counted there
+                    continue
+                exact = self.figures(j)
+                if exact is not None and (best is None or pick(exact) < best):
+                    best = pick(exact)
+            left = left[~self.gone[left]]
+            if best is not None and (left.size == 0 or best <= bounds[left].min()):
+                return best
+            take *= 4
+        return best
 
     def _prime(self) -> None:
         """One estimate per GPU key (training) or serving shape (inference), before any ranking: it turns the
