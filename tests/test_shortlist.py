@@ -33,6 +33,14 @@ def assert_same_top(full: Plan, short: Plan) -> None:
     assert short.objective == full.objective
     assert short.assumptions == full.assumptions
     assert short.rejected == []
+    if full.workload.kind == "apple-build":  # one pair per Mac offer, so the two count the same things
+        # the shortlist counts the rejections it met (the filters', the pairs it examined, those rejected in bulk
+        # with them): a part of make_plan's, each with an example make_plan gives for that reason too
+        full_counts = {g.code: g.count for g in full.rejected_summary}
+        reasons = {(r.code, r.reason) for r in full.rejected}
+        for group in short.rejected_summary:
+            assert group.count <= full_counts.get(group.code, 0), (group, full.rejected_summary)
+            assert (group.code, group.example) in reasons, group
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +70,22 @@ def test_markets_of_one_kind_shortlist_as_make_plan_ranks(kinds: tuple[str, ...]
             continue
         options = PlanOptions(alternatives=3, objective=objective)  # type: ignore[arg-type]
         assert_same_top(make_plan(profile, market, options), shortlist(profile, market, options).plan)
+
+
+def test_macs_rejected_for_memory_or_farm_size_are_counted_in_bulk_as_make_plan_counts_them():
+    """One Mac short of memory, or one farm too large for its chip, rejects its like without examining each."""
+    profile = profile_from(
+        "kind: apple-build\nname: b\nbuild: {jobs_per_day: 2500000, minutes_per_job: 60, max_queue_wait_minutes: 5, "
+        "working_hours_per_day: 8, min_memory_gb: 16}\n"
+    )
+    full, short = (
+        make_plan(profile, MINI, PlanOptions(alternatives=2)),
+        shortlist(profile, MINI, PlanOptions(alternatives=2)),
+    )
+    assert_same_top(full, short.plan)
+    assert [(g.code, g.count) for g in short.plan.rejected_summary] == [("kind", 15), ("memory", 3), ("capacity", 2)]
+    assert short.plan.rejected_summary == full.rejected_summary
+    assert short.examined == 3
 
 
 def test_filter_counts_match_make_plan_and_examined_is_a_small_share(embedded):
@@ -153,14 +177,15 @@ inference = st.builds(
     data,
 )
 builds = st.builds(
-    lambda jobs, minutes, wait, hours, o, b: (
+    lambda jobs, minutes, wait, hours, memory, o, b: (
         f"kind: apple-build\nname: b\nbuild: {{jobs_per_day: {jobs}, minutes_per_job: {minutes}, "
-        f"max_queue_wait_minutes: {wait}, working_hours_per_day: {hours}}}\n{o}{b}"
+        f"max_queue_wait_minutes: {wait}, working_hours_per_day: {hours}{memory}}}\n{o}{b}"
     ),
-    st.sampled_from([5, 120, 900]),
+    st.sampled_from([5, 120, 900, 2_500_000]),  # the last: farms of the slower chips are too large (capacity)
     st.sampled_from([3, 18, 60]),
     st.sampled_from([0, 5, 30]),
     st.sampled_from([8, 24]),
+    st.sampled_from(["", ", min_memory_gb: 16", ", min_memory_gb: 48"]),  # some Macs too small, some not listed
     objective,
     budget,
 )

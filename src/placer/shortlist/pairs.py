@@ -15,8 +15,8 @@ from placer.catalog.models import ApiOffer, GpuOffer
 from placer.estimate import api as api_model
 from placer.estimate import inference as inference_model
 from placer.estimate import training as training_model
-from placer.estimate.apple_build import farm_size, job_minutes
-from placer.estimate.queueing import TooManyServers
+from placer.estimate.apple_build import WAIT_QUANTILE, farm_size, job_minutes
+from placer.estimate.queueing import TooManyServers, wait_quantile
 from placer.placements import apple_build, inference
 from placer.placements.common import Context, Rejected, pricing_options
 from placer.plan import RejectionGroup
@@ -204,7 +204,8 @@ def build_pairs(
     else:
         _build_bounds(market, profile, reference_speed, pairs)
     pairs.cost_lb = np.nan_to_num(pairs.cost_lb, nan=0.0) * SAFETY
-    pairs.metric_lb = np.nan_to_num(pairs.metric_lb, nan=0.0) * SAFETY
+    shade = 1.0 if isinstance(profile, AppleBuildProfile) else SAFETY  # a build's metric bound is exact
+    pairs.metric_lb = np.nan_to_num(pairs.metric_lb, nan=0.0) * shade
     return pairs
 
 
@@ -351,6 +352,8 @@ def _build_bounds(market: Market, profile: AppleBuildProfile, reference_speed: f
     load = apple_build.build_load(profile, reference_speed)
     minutes = np.full(len(cols.hardware_keys), np.nan)
     machines = np.full(len(cols.hardware_keys), np.nan)
+    turnaround = np.full(len(cols.hardware_keys), np.nan)  # a farm's p95 turnaround, minutes
+    arrivals_per_h = load.jobs_per_day / load.working_hours_per_day
     for h in np.unique(cols.hardware[row]).tolist():
         hw = market.catalog.hardware.get(cols.hardware_keys[h])
         if hw is None or hw.build_speed is None:
@@ -358,6 +361,9 @@ def _build_bounds(market: Market, profile: AppleBuildProfile, reference_speed: f
         minutes[h] = job_minutes(load, hw.build_speed)
         with suppress(TooManyServers):  # the scorer rejects such a farm when it is examined
             machines[h] = farm_size(load, hw.build_speed)
+            # estimate_farm's own figure, computed the same way: the farm's size depends on the chip, not the price
+            wait95 = wait_quantile(int(machines[h]), arrivals_per_h, minutes[h] / 60, WAIT_QUANTILE) * 60
+            turnaround[h] = wait95 + minutes[h]
     job = minutes[np.maximum(cols.hardware[row], 0)]
     elastic = cols.elastic[row]
     days = b.working_days_per_month
@@ -370,7 +376,9 @@ def _build_bounds(market: Market, profile: AppleBuildProfile, reference_speed: f
     startup = cols.startup_minutes[row]
     runner = b.jobs_per_day * days * (job + startup) * cols.minute_price[row]
     pairs.cost_lb = np.where(elastic, runner, farm)
-    pairs.metric_lb = np.where(elastic, startup + job, job) * 60_000
+    # exact (the scorer's p95 turnaround, where it places the pair at all), so not shaded: pairs tied on it,
+    # every offer of a chip, are told apart by their cost without pricing each
+    pairs.metric_lb = np.where(elastic, startup + job, turnaround[np.maximum(cols.hardware[row], 0)]) * 60_000
     pairs.key = -1 - row
     pairs.family = np.where(elastic, ELASTIC, FARM).astype(np.int64)
     pairs.assumed = cols.mac_assumed[row]

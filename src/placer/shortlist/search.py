@@ -198,11 +198,33 @@ class Search:
                 placement = self._score(j)[0]
             except Rejected as exc:
                 self.counts.add(exc.code, 1, exc.reason)
+                if isinstance(self.profile, AppleBuildProfile):
+                    self._kill_like_builds(j, exc)
             else:
                 self.placed[j] = placement
                 value = Exact(placement.cost.total_usd, ranking_metric(placement), placement.instances or 0)
         self.exact[j] = value
         return value
+
+    def _kill_like_builds(self, j: int, rejected: Rejected) -> None:
+        """A Mac rejected for its memory, or a farm too large for its chip, says the same of every Mac pair that
+        reaches that check with the same figure: those are rejected in bulk, in the scorer's words."""
+        assert isinstance(self.profile, AppleBuildProfile)
+        cols, rows = self.market.columns, self.pairs.row
+        catalog = self.market.catalog
+        chips = cols.hardware[rows]
+        timed = np.array(
+            [(hw := catalog.hardware.get(k)) is not None and hw.build_speed is not None for k in cols.hardware_keys]
+        )[np.maximum(chips, 0)]  # past the scorer's first check
+        memory = np.array([_memory(cols.offers[r]) for r in rows.tolist()], dtype=np.float64)
+        need = self.profile.build.min_memory_gb
+        if rejected.code == "memory":
+            same = np.isnan(memory) if np.isnan(memory[j]) else memory == memory[j]
+            self._kill(timed & same, rejected)
+        elif rejected.code == "capacity":
+            fits = np.ones(rows.size, dtype=np.bool_) if need is None else ~np.isnan(memory) & (memory >= need)
+            leases = ~np.isnan(cols.held_month[rows])
+            self._kill((chips == chips[j]) & ~cols.elastic[rows] & fits & leases, rejected)
 
     def _moved(self) -> bool:
         return self.ctx.data_region is not None
@@ -434,3 +456,7 @@ class Search:
             if len(shown) >= count:
                 active = [f for f in everyone if f not in families]
         return chosen, shown
+
+
+def _memory(offer: GpuOffer | ApiOffer | MacOffer) -> float:
+    return np.nan if not isinstance(offer, MacOffer) or offer.memory_gb is None else offer.memory_gb
