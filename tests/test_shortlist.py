@@ -225,3 +225,17 @@ def test_shortlist_is_make_plan_cut_short(text: str, market: Catalog, count: int
             shortlist(profile, market, options)
         return
     assert_same_top(full, shortlist(profile, market, options).plan)
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [("us-*",), ("eu-*", "*west*"), ("aws/us-east-1",), ("us-east",), ("*",), ("[ae]*-?",), ("nowhere",)],
+)
+def test_region_masks_match_what_the_index_matches(patterns: tuple[str, ...], embedded):
+    """The shortlist matches a pattern once per distinct name; the index (make_plan's filter) once per region."""
+    catalog, engine = embedded
+    market = engine.market
+    keys = market.columns.region_keys
+    expected = [market.index.region_matches(list(patterns), *k.split("/", 1)) for k in keys]
+    assert market.region_mask(patterns).tolist() == expected
+    assert any(expected) or patterns == ("nowhere",)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -31,14 +33,22 @@ class Market:
         self.instance = instance
         # one code per (provider, instance): a plan shows each at most once per pricing, whatever its regions
         products: dict[tuple[str, str], int] = {}
+        pairs = zip(self.columns.offers, instance, strict=True)
+        self.product: Ints = np.array([products.setdefault((o.provider, name), len(products)) for o, name in pairs])
         # a row of each GPU shape (its hardware, accelerators and memory), so per-shape figures are computed once
         shape = self.columns.shape
         first = np.full(int(shape.max(initial=-1)) + 1, -1, dtype=np.int64)
         gpu = np.flatnonzero(shape >= 0)
         first[shape[gpu[::-1]]] = gpu[::-1]  # the last write wins: each shape's first row
         self.shape_rows: Ints = first
-        pairs = zip(self.columns.offers, instance, strict=True)
-        self.product: Ints = np.array([products.setdefault((o.provider, name), len(products)) for o, name in pairs])
+        # the names a region pattern is matched against (CatalogIndex.region_matches): the region, provider/region
+        # and the region's geo, each as a code into its distinct names, so a pattern is tried once per name
+        self.pattern_ok: dict[str, Bools] = {}
+        self._names: list[tuple[list[str], Ints]] = []
+        for names in self._region_names():
+            distinct = sorted({n for n in names if n is not None})
+            code = {n: i for i, n in enumerate(distinct)}
+            self._names.append((distinct, np.array([code.get(n, -1) if n is not None else -1 for n in names])))
 
     def example(self, mask: Bools, attribute: Ints, reason: Callable[[int], str]) -> str:
         """The reason of the most common value among the masked rows (e.g. the provider most rejected)."""
@@ -47,12 +57,31 @@ class Market:
         row = int(np.flatnonzero(mask & (attribute == common))[0])
         return reason(row)
 
+    def _region_names(self) -> tuple[list[str | None], list[str | None], list[str | None]]:
+        keys = self.columns.region_keys
+        regions = self.catalog.regions
+        geos = [info.geo if (info := regions.get(k)) is not None else None for k in keys]
+        return [k.split("/", 1)[1] for k in keys], list(keys), geos
+
     def region_mask(self, patterns: tuple[str, ...]) -> Bools:
+        """Region codes any of the patterns matches, as CatalogIndex.region_matches decides (fnmatchcase)."""
         mask = self.regions_ok.get(patterns)
         if mask is None:
-            keys = self.columns.region_keys
-            mask = np.array([self.index.region_matches(list(patterns), *k.split("/", 1)) for k in keys], dtype=np.bool_)
+            mask = np.zeros(len(self.columns.region_keys), dtype=np.bool_)
+            for pattern in patterns:
+                mask |= self._pattern_mask(pattern)
             self.regions_ok[patterns] = mask
+        return mask
+
+    def _pattern_mask(self, pattern: str) -> Bools:
+        mask = self.pattern_ok.get(pattern)
+        if mask is None:
+            match = re.compile(fnmatch.translate(pattern)).match  # what fnmatchcase does
+            mask = np.zeros(len(self.columns.region_keys), dtype=np.bool_)
+            for distinct, code in self._names:
+                hit = np.array([match(n) is not None for n in distinct] + [False], dtype=np.bool_)
+                mask |= hit[code]  # code -1 (no such name) picks the trailing False
+            self.pattern_ok[pattern] = mask
         return mask
 
     def moves(self, ctx: Context) -> list[Egress | None]:
