@@ -117,3 +117,12 @@ def test_the_quick_path_never_imports_typer(tmp_path: Path) -> None:
     assert json_run[2].splitlines()[-1] == "False False 0"  # and JSON needs no rich either
     help_run = _run([sys.executable, "-c", probe], ["plan", "--help"], tmp_path)
     assert "Usage:" in help_run[1] and help_run[2].splitlines()[-1].startswith("True")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_closed_stdout_is_no_error_on_either_path(fmt: str, tmp_path: Path) -> None:
+    profile = ROOT / "profiles" / "ios-app-ci.yaml"
+    for prefix in (QUICK, TYPER):
+        command = " ".join(f"'{part}'" for part in [*prefix, "plan", str(profile), "-f", fmt])
+        done = subprocess.run(["sh", "-c", f"{command} >&-"], capture_output=True, text=True, timeout=60, check=False)
+        assert (done.returncode, done.stderr) == (0, ""), (prefix, done.stderr)

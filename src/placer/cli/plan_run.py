@@ -68,8 +68,9 @@ def run_plan(request: PlanRequest) -> int:
         if request.output_format == "json":
             from placer.render.json_out import to_json
 
-            sys.stdout.write(to_json(result))
-            sys.stdout.flush()
+            if sys.stdout is not None:  # started with stdout closed: nothing to print to, as click.echo does
+                sys.stdout.write(to_json(result))
+                sys.stdout.flush()
         else:
             from placer.render.table import print_plan
 

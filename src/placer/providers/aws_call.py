@@ -38,6 +38,9 @@ RETRY_CODES = frozenset(
 )
 
 
+NO_CREDENTIALS = "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+
+
 class CallFailed(Exception):
     """Why a call failed, and after how many attempts (1 when the error is not worth retrying)."""
 
@@ -112,11 +115,11 @@ def call(ctx: RefreshContext, fn: Callable[[], T], secrets: list[str]) -> T:
             problem = _problem(code, status)
             if not (status >= 500 or status == 429 or code in RETRY_CODES):
                 detail = one_line(redact(str(error.get("Message") or ""), secrets), 200)
-                raise CallFailed(problem + (f": {detail}" if detail else ""), attempt) from None
+                raise _gave_up(tried, attempt, problem + (f": {detail}" if detail else "")) from None
             delay = header_retry_after(meta.get("HTTPHeaders") or {}, status, ctx.now())
             refusal = too_long(delay, ctx.max_backoff_s) if delay is not None else None
             if refusal is not None:
-                raise CallFailed(f"{problem}, and {refusal}", attempt) from None
+                raise _gave_up(tried, attempt, f"{problem}, and {refusal}") from None
         except (ReadTimeoutError, ConnectTimeoutError):
             problem = f"timed out after {ctx.timeout_s:g} s"
         except (HTTPClientError, ConnectionError, IncompleteReadError, ChecksumError) as exc:
@@ -127,19 +130,25 @@ def call(ctx: RefreshContext, fn: Callable[[], T], secrets: list[str]) -> T:
         except CutShort as exc:
             problem = f"the response was cut short ({exc})"
         except WrongShape as exc:
-            raise CallFailed(f"the response is not the API's shape ({exc})", attempt) from None
+            raise _gave_up(tried, attempt, f"the response is not the API's shape ({exc})") from None
         except NoCredentialsError:
-            raise CallFailed(
-                "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", attempt
-            ) from None
+            raise _gave_up(tried, attempt, NO_CREDENTIALS) from None
         except BotoCoreError as exc:
             detail = one_line(redact(str(exc), secrets), 200)
-            raise CallFailed(f"{type(exc).__name__}: {detail}", attempt) from None
+            raise _gave_up(tried, attempt, f"{type(exc).__name__}: {detail}") from None
         tried.failed(attempt, problem)
         if attempt == attempts:
             break
         ctx.sleep(delay if delay is not None else ctx.backoff(attempt))
     raise CallFailed(tried.summary(), attempts)
+
+
+def _gave_up(tried: Attempts, attempt: int, problem: str) -> CallFailed:
+    """A failure not worth retrying; after earlier attempts, the message says what those met too."""
+    if attempt == 1:
+        return CallFailed(problem, 1)
+    tried.failed(attempt, problem)
+    return CallFailed(tried.summary(), attempt)
 
 
 def _problem(code: str, status: int) -> str:

@@ -116,17 +116,25 @@ def get_json(
                 delay = header_retry_after(response.headers, status, ctx.now())
                 refusal = too_long(delay, ctx.max_backoff_s) if delay is not None else None
                 if refusal is not None:
-                    raise RefreshFailed(f"{provider}: {where} failed: {problem}, and {refusal}")
+                    raise _gave_up(provider, where, tried, attempt, f"{problem}, and {refusal}")
             else:
-                message = f"{provider}: {where} failed: {_status_text(response)}"
+                refused = _status_text(response)
                 if status in (401, 403) and auth_hint:
-                    message += f" ({auth_hint})"
-                raise RefreshFailed(message)
+                    refused += f" ({auth_hint})"
+                raise _gave_up(provider, where, tried, attempt, refused)
         tried.failed(attempt, problem)
         if attempt == attempts:
             break
         ctx.sleep(delay if delay is not None else ctx.backoff(attempt))
     raise RefreshFailed(f"{provider}: {where} failed after {attempts} attempts: {tried.summary()}")
+
+
+def _gave_up(provider: str, where: str, tried: Attempts, attempt: int, problem: str) -> RefreshFailed:
+    """A failure not worth retrying; after earlier attempts, the message says what those met too."""
+    if attempt == 1:
+        return RefreshFailed(f"{provider}: {where} failed: {problem}")
+    tried.failed(attempt, problem)
+    return RefreshFailed(f"{provider}: {where} failed after {attempt} attempts: {tried.summary()}")
 
 
 def _position(exc: ValueError) -> int:

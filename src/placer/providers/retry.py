@@ -9,6 +9,7 @@ request fails at once, saying what the server asked for.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -51,21 +52,33 @@ def too_long(asked: float, limit: float) -> str | None:
 
 
 class Attempts:
-    """What went wrong on each failed attempt of one request, each problem said once, in the order first seen.
+    """The problems of one request's failed attempts, for its failure message.
 
-    The message names the first attempt's problem, then any different one a later attempt met: a body cut short
-    and then a refused connection are two facts, and the last alone would hide the first.
+    The first attempt's problem, then each change of problem from one attempt to the next, with the attempt's
+    number: a body cut short and then a reset connection are two facts, and the last alone would hide the first.
+    Attempts failing the same way (a body cut short at another byte, say) are one fact, said once; so the message
+    ends with the kind of problem the last attempt met.
     """
 
     def __init__(self) -> None:
-        self._first_seen: dict[str, int] = {}
+        self._changes: list[tuple[int, str]] = []  # (attempt, problem) where the kind of problem changed
 
     def failed(self, attempt: int, problem: str) -> None:
-        self._first_seen.setdefault(problem, attempt)
+        if not self._changes or _kind(self._changes[-1][1]) != _kind(problem):
+            self._changes.append((attempt, problem))
 
     def summary(self) -> str:
-        seen = list(self._first_seen.items())
-        if not seen:
+        if not self._changes:
             return "no attempt made"
-        (first, _), *later = seen
-        return first + "".join(f"; attempt {n}: {problem}" for problem, n in later)
+        (_, first), *later = self._changes
+        return first + "".join(f"; attempt {n}: {problem}" for n, problem in later)
+
+
+def _kind(problem: str) -> str:
+    """A problem without its particulars (byte counts, offsets, seconds), keeping HTTP statuses: "the response was
+    cut short (received 20 of 3,483 bytes)" and "(received 64 of 3,483 bytes)" are one kind, "SlowDown (HTTP 503)"
+    and "SlowDown (HTTP 429)" two."""
+    return _PARTICULARS.sub("#", problem)
+
+
+_PARTICULARS = re.compile(r"(?<!HTTP )(?<![\d,.])\d[\d,.]*")
