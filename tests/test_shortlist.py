@@ -233,7 +233,7 @@ def test_shortlist_is_make_plan_cut_short(text: str, market: Catalog, count: int
 )
 def test_region_masks_match_what_the_index_matches(patterns: tuple[str, ...], embedded):
     """The shortlist matches a pattern once per distinct name; the index (make_plan's filter) once per region."""
-    catalog, engine = embedded
+    _, engine = embedded
     market = engine.market
     keys = market.columns.region_keys
     expected = [market.index.region_matches(list(patterns), *k.split("/", 1)) for k in keys]
