@@ -316,33 +316,39 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
         (model.weight_bytes + mean_ctx * kv) / (tp_max * bw[hwc] * 1e12 * inference_model.EFF_BANDWIDTH),
         decode / (tp_max * flops * inference_model.EFF_COMPUTE),
     )
-    shape = np.maximum(cols.shape[row], 0)
+    # build_pairs lists GPU pairs first, then APIs: each formula runs on its own part only
+    n_gpu = int(gpu.sum())
+    assert gpu[:n_gpu].all(), "GPU pairs come first"
+    g_row, a_row = row[:n_gpu], row[n_gpu:]
+    g_p = p[:n_gpu]
+    shape = cols.shape[g_row]
     instances = np.maximum(1.0, np.ceil(need / per - 1e-9))[shape]
     hours = inference_model.HOURS_PER_MONTH * spec.hours_per_day / 24
-    gpu_price = cols.price[np.minimum(p, 2), row]
-    gpu_cost = instances * (gpu_price * hours) + pairs.egress_usd
+    gpu_price = cols.price[g_p, g_row]
+    gpu_cost = instances * (gpu_price * hours) + pairs.egress_usd[:n_gpu]
     idle_ms = (prefill / (tp_max * flops * inference_model.EFF_PREFILL) + spec.output_tokens * step) * 1000
-    gpu_p95 = rtt95 + idle_ms[shape]
+    gpu_p95 = rtt95[:n_gpu] + idle_ms[shape]
     # APIs: the estimate is a formula, so the bound is the figure itself (shaded by SAFETY)
     seconds = inference_model.HOURS_PER_MONTH * 3600 * spec.hours_per_day / 24
     requests = spec.mean_requests_per_second * seconds
-    api_cost = requests * spec.input_tokens / 1e6 * cols.input_price[row] + (
-        requests * spec.output_tokens / 1e6 * cols.output_price[row]
+    api_cost = requests * spec.input_tokens / 1e6 * cols.input_price[a_row] + (
+        requests * spec.output_tokens / 1e6 * cols.output_price[a_row]
     )
     api_p95 = (
-        rtt95
-        + api_model.API_P95_TTFT_FACTOR * cols.ttft_ms[row]
-        + spec.output_tokens / cols.tokens_per_s[row] * 1000
+        rtt95[n_gpu:]
+        + api_model.API_P95_TTFT_FACTOR * cols.ttft_ms[a_row]
+        + spec.output_tokens / cols.tokens_per_s[a_row] * 1000
     )
-    pairs.cost_lb = np.where(gpu, gpu_cost, api_cost)
-    pairs.metric_lb = np.where(gpu, gpu_p95, api_p95)
+    pairs.cost_lb = np.concatenate([gpu_cost, api_cost])
+    pairs.metric_lb = np.concatenate([gpu_p95, api_p95])
     # one estimate per (shape, zero price, user RTT) for GPUs; an API is its own key
-    zero = (gpu_price == 0).astype(np.int64)
-    gpu_key = (cols.shape[row] * 2 + zero) * len(cols.region_keys) + cols.region[row]
-    pairs.key = np.where(gpu, gpu_key, -1 - row)
-    pairs.serving = np.where(gpu, cols.shape[row] * 2 + zero, -1)
-    pairs.family = np.where(gpu, SELF_HOSTED, HOSTED_API).astype(np.int64)
-    pairs.assumed = np.where(gpu, cols.assumed[np.minimum(p, 2), row], cols.api_assumed[row])
+    serving = shape * 2 + (gpu_price == 0).astype(np.int64)
+    pairs.key = np.concatenate([serving * len(cols.region_keys) + cols.region[g_row], -1 - a_row])
+    pairs.serving = np.concatenate([serving, np.full(a_row.size, -1, dtype=np.int64)])
+    pairs.family = np.concatenate(
+        [np.full(n_gpu, SELF_HOSTED, dtype=np.int64), np.full(a_row.size, HOSTED_API, dtype=np.int64)]
+    )
+    pairs.assumed = np.concatenate([cols.assumed[g_p, g_row], cols.api_assumed[a_row]])
 
 
 def _build_bounds(market: Market, profile: AppleBuildProfile, reference_speed: float, pairs: Pairs) -> None:
