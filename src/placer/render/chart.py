@@ -17,7 +17,7 @@ from placer.placements.common import is_assumed
 from placer.plan import Placement, Plan
 from placer.render.chart_axes import Axis, make_axis
 from placer.render.chart_labels import CHAR_W, FONT, Box, Density, place_beside_line, place_labels
-from placer.render.pareto_view import frontier_of, off_frontier_note, step, time_text
+from placer.render.pareto_view import frontier_of, frontier_rows, off_frontier_note, time_text
 from placer.render.table import resources_text, usd
 
 WIDTH, HEIGHT = 1000, 640
@@ -314,20 +314,8 @@ def html_document(plan: Plan) -> str:
     points = frontier_of(plan)
     metric_name = METRIC_NAMES.get(kind, "time")
     rows = []
-    for i, p in enumerate(points, 1):
-        chosen = plan.chosen is not None and p == plan.chosen
-        extra, faster = step(points[i - 2], p, kind) if i > 1 else ("cheapest", "slowest")
-        cells = [
-            str(i),
-            p.offer,
-            p.pricing + ("*" if is_assumed(p) else ""),
-            resources_text(p, kind),
-            time_text(p, kind),
-            usd(p.cost.total_usd),
-            extra,
-            faster,
-            "◀ chosen" if chosen else "",
-        ]
+    for i, ((chosen, shown), p) in enumerate(zip(frontier_rows(plan, points), points, strict=True), 1):
+        cells = [str(i), *shown, "◀ chosen" if chosen else ""]
         tds = "".join(f"<td>{escape(c)}</td>" for c in cells)
         mark = ' class="chosen"' if chosen else ""
         rows.append(f'<tr data-rank="{i}" data-offer="{escape(p.offer)}"{mark}>{tds}</tr>')

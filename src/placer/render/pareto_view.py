@@ -78,11 +78,19 @@ def pareto_table(plan: Plan) -> Table:
         notes.append("* priced by assumption (no public price)")
     table.caption = "\n".join(notes)
     table.caption_justify = "left"
+    for i, (chosen, cells) in enumerate(frontier_rows(plan, points), 1):
+        table.add_row(f"◀ {i}" if chosen else str(i), *cells, style="bold" if chosen else None)
+    return table
+
+
+def frontier_rows(plan: Plan, points: list[Placement]) -> list[tuple[bool, list[str]]]:
+    """Each frontier point's cells after its rank (offer … faster by) and whether it is the chosen placement:
+    the terminal table and the HTML page show the same."""
+    kind = plan.workload.kind
+    rows = []
     for i, p in enumerate(points, 1):
-        chosen = plan.chosen is not None and p == plan.chosen
         extra, faster = step(points[i - 2], p, kind) if i > 1 else ("cheapest", "slowest")
-        table.add_row(
-            f"◀ {i}" if chosen else str(i),
+        cells = [
             p.offer,
             p.pricing + ("*" if is_assumed(p) else ""),
             resources_text(p, kind),
@@ -90,9 +98,9 @@ def pareto_table(plan: Plan) -> Table:
             usd(p.cost.total_usd),
             extra,
             faster,
-            style="bold" if chosen else None,
-        )
-    return table
+        ]
+        rows.append((plan.chosen is not None and p == plan.chosen, cells))
+    return rows
 
 
 def print_pareto(plan: Plan, console: Console | None = None) -> None:
