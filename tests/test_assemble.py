@@ -7,13 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.conftest import MINI_CATALOG, run_placer
+from tests.conftest import MINI_CATALOG, ROOT, run_placer
 
 from placer.catalog.assemble import (
     CatalogSource,
     apply_cached_prices,
     assemble_catalog,
     freshness_warnings,
+    future_dated_warnings,
     median_price_date,
 )
 from placer.catalog.cache import CachedPrices, cache_path, read_cache, write_cache
@@ -95,6 +96,43 @@ def test_a_pinned_snapshot_ignores_local_caches_and_plugins(tmp_path: Path):
 def test_freshness_warnings(as_of: str, expected: list[str]):
     warnings = freshness_warnings([CatalogSource("old", "embedded", as_of, 1)], date(2026, 11, 22), 45)
     assert [w.split(": run")[0] for w in warnings] == expected
+
+
+def _dated(*days: str) -> Catalog:
+    """The mini catalog with one more P5 per date given."""
+    extra = []
+    for i, day in enumerate(days):
+        offer = fresh_p5(10.0, f"test-{i}")
+        extra.append(
+            offer.model_copy(
+                update={"prices": {"on-demand": offer.prices["on-demand"].model_copy(update={"as_of": day})}}
+            )
+        )
+    return CATALOG.model_copy(update={"offers": [*CATALOG.offers, *extra]})
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ((), []),
+        (("2026-11-23",), []),  # tomorrow: a day's grace for time zones
+        (("2026-11-24",), ["1 price is dated after today (the latest 2026-11-24)"]),
+        (("2027-01", "9999-12-31", "2026-12-01"), ["3 prices are dated after today (the latest 9999-12-31)"]),
+    ],
+)
+def test_prices_dated_after_tomorrow_are_warned_of_once(days: tuple[str, ...], expected: list[str]):
+    warnings = future_dated_warnings(_dated(*days), date(2026, 11, 22))
+    assert [w.split(": a typo")[0] for w in warnings] == expected
+
+
+def test_plan_warns_of_a_user_catalog_dated_in_the_future(tmp_path: Path):
+    text = (ROOT / "examples" / "catalogs" / "acme.yaml").read_text()
+    future = tmp_path / "future.yaml"
+    future.write_text(text.replace("as_of: 2026-11-01", "as_of: 9999-12-31"))
+    done = run_placer("plan", "profiles/ios-app-ci.yaml", "--catalog", str(future), "-f", "json")
+    assert done.returncode == 0, done.stderr
+    warnings = json.loads(done.stdout)["warnings"]
+    assert any(w.startswith("3 prices are dated after today (the latest 9999-12-31)") for w in warnings), warnings
 
 
 def test_plan_reports_sources_dated_by_their_prices_and_warns_past_the_age_limit():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -218,6 +218,35 @@ def freshness_warnings(sources: Sequence[CatalogSource], today: date, limit_days
                 f"{limit_days} days): run `placer catalog refresh` or pin a newer catalog"
             )
     return out
+
+
+def future_dated_warnings(catalog: Catalog, today: date) -> list[str]:
+    """One warning when prices are dated after tomorrow (a day's grace for time zones): a typo or a wrong clock,
+    and the age limit cannot judge them."""
+    dates: dict[str, int] = {}
+    for offer in catalog.offers:
+        for as_of in _price_dates(offer):
+            dates[as_of] = dates.get(as_of, 0) + 1
+    future = {text: (day, n) for text, n in dates.items() if (day := _parse_day(text)) and day > today + ONE_DAY}
+    if not future:
+        return []
+    count = sum(n for _, n in future.values())
+    latest = max(future, key=lambda text: future[text][0])
+    return [
+        f"{count:,} price{'s are' if count != 1 else ' is'} dated after today (the latest {latest}): a typo or a "
+        "wrong clock? Their age cannot be checked"
+    ]
+
+
+def _price_dates(offer: Offer) -> list[str]:
+    if isinstance(offer, GpuOffer):
+        return [p.as_of for p in offer.prices.values()]
+    if isinstance(offer, MacOffer):
+        return [p.price.as_of for p in offer.plans]
+    return [offer.input_usd_per_mtok.as_of, offer.output_usd_per_mtok.as_of]
+
+
+ONE_DAY = timedelta(days=1)
 
 
 def _parse_day(text: str) -> date | None:

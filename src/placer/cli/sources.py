@@ -35,7 +35,7 @@ def plugin_choice(flag: str | None, config: Config | None = None) -> set[str] | 
 def effective_catalog(
     flags: Sequence[str | Path] | None, plugins: str | None, max_age: int | None
 ) -> tuple[Catalog, tuple[SourceRef, ...], tuple[str, ...]]:
-    from placer.catalog.assemble import assemble_catalog, freshness_warnings, max_age_days
+    from placer.catalog.assemble import assemble_catalog, freshness_warnings, future_dated_warnings, max_age_days
     from placer.redact import redact
 
     def warn(message: str) -> None:
@@ -45,7 +45,10 @@ def effective_catalog(
     assembled = assemble_catalog(catalog_files(flags, config), plugins=plugin_choice(plugins, config), warn=warn)
     today = datetime.now(timezone.utc).date()
     limit = max_age if max_age is not None else config.max_price_age_days
-    stale = freshness_warnings(assembled.sources, today, max_age_days(limit))
+    stale = [
+        *freshness_warnings(assembled.sources, today, max_age_days(limit)),
+        *future_dated_warnings(assembled.catalog, today),
+    ]
     sources = tuple(SourceRef(name=s.name, kind=s.kind, as_of=s.as_of, offers=s.offers) for s in assembled.sources)
     # warnings go into plans (JSON, reports) as well as on stderr: none may carry a credential
     return assembled.catalog, sources, tuple(redact(w) for w in (*assembled.warnings, *stale))
