@@ -116,8 +116,8 @@ def _dated(*days: str) -> Catalog:
     [
         ((), []),
         (("2026-11-23",), []),  # tomorrow: a day's grace for time zones
-        (("2026-11-24",), ["1 price is dated after today (the latest 2026-11-24)"]),
-        (("2027-01", "9999-12-31", "2026-12-01"), ["3 prices are dated after today (the latest 9999-12-31)"]),
+        (("2026-11-24",), ["1 price is dated after tomorrow (the latest 2026-11-24)"]),
+        (("2027-01", "9999-12-31", "2026-12-01"), ["3 prices are dated after tomorrow (the latest 9999-12-31)"]),
     ],
 )
 def test_prices_dated_after_tomorrow_are_warned_of_once(days: tuple[str, ...], expected: list[str]):
@@ -132,7 +132,7 @@ def test_plan_warns_of_a_user_catalog_dated_in_the_future(tmp_path: Path):
     done = run_placer("plan", "profiles/ios-app-ci.yaml", "--catalog", str(future), "-f", "json")
     assert done.returncode == 0, done.stderr
     warnings = json.loads(done.stdout)["warnings"]
-    assert any(w.startswith("3 prices are dated after today (the latest 9999-12-31)") for w in warnings), warnings
+    assert any(w.startswith("3 prices are dated after tomorrow (the latest 9999-12-31)") for w in warnings), warnings
 
 
 def test_plan_reports_sources_dated_by_their_prices_and_warns_past_the_age_limit():

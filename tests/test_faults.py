@@ -32,7 +32,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 from tests.conftest import MINI_CATALOG
 
+from placer.catalog import s3 as s3_module
 from placer.catalog.cache import read_cache
+from placer.providers import http as http_module
 from placer.providers.retry import Attempts
 from servers.base import FakeServer, Reply, scripted
 from servers.harness import (
@@ -430,6 +432,23 @@ def test_a_request_given_up_after_a_retry_says_what_the_earlier_attempt_met(
     assert outcome.lines == [source.line(server, expected, cached=True)]
 
 
+@pytest.mark.parametrize("source_name", ["azure", "lambda", "s3"])
+def test_a_body_over_the_limit_after_a_retry_says_what_the_earlier_attempt_met(
+    source_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 503, then an answer over the size limit (100 bytes here): not retried, and the 503 is still said."""
+    monkeypatch.setattr(http_module, "MAX_BODY_BYTES", 100)
+    monkeypatch.setattr(s3_module, "MAX_SNAPSHOT_BYTES", 100)
+    source = make_source(source_name, tmp_path)
+    source.seed()
+    with serving(source, lambda server: scripted(source.error_reply(503))) as server:
+        outcome = run_cli(monkeypatch, source, server)
+    too_big = "larger than 100 bytes" if isinstance(source, S3Source) else "the response is larger than 100 bytes"
+    expected = f"{source.where(server)} failed after 2 attempts: {BUSY(source)}; attempt 2: {too_big}"
+    assert outcome.sleeps == [0.25]
+    assert outcome.lines == [source.line(server, expected, cached=True)]
+
+
 @pytest.mark.parametrize(
     ("problems", "summary"),
     [
@@ -446,6 +465,18 @@ def test_a_request_given_up_after_a_retry_says_what_the_earlier_attempt_met(
             ["not valid JSON (at byte 3)", "connection failed (ReadError: reset)", "not valid JSON (at byte 9)"],
             "not valid JSON (at byte 3); attempt 2: connection failed (ReadError: reset); "
             "attempt 3: not valid JSON (at byte 9)",
+        ),
+        (["SlowDown (HTTP 503)", "SlowDown (HTTP 429)"], "SlowDown (HTTP 503); attempt 2: SlowDown (HTTP 429)"),
+        (
+            ["HTTP 502 Bad Gateway", "HTTP 503 Service Unavailable"],
+            "HTTP 502 Bad Gateway; attempt 2: HTTP 503 Service Unavailable",
+        ),
+        (  # an object's address is a particular too
+            [
+                "connection failed (ProtocolError: <x at 0x7f3a1c>)",
+                "connection failed (ProtocolError: <x at 0x7f9b02>)",
+            ],
+            "connection failed (ProtocolError: <x at 0x7f3a1c>)",
         ),
     ],
 )

@@ -239,3 +239,27 @@ def test_region_masks_match_what_the_index_matches(patterns: tuple[str, ...], em
     expected = [market.index.region_matches(list(patterns), *k.split("/", 1)) for k in keys]
     assert market.region_mask(patterns).tolist() == expected
     assert any(expected) or patterns == ("nowhere",)
+
+
+def test_an_empty_market_shortlists_as_make_plan_plans():
+    """No offers at all (an emptied snapshot), with and without region constraints: nothing feasible, no crash."""
+    market = MINI.model_copy(update={"offers": []})
+    planned = 0
+    for path in PROFILES:
+        profile = load_profile(path)
+        if profile.data is not None:
+            continue
+        for regions in (None, ["us-*"]):
+            constrained = profile.model_copy(
+                update={"constraints": profile.constraints.model_copy(update={"regions": regions})}
+            )
+            try:
+                full = make_plan(constrained, market, PlanOptions(alternatives=2))
+            except PlacerError as exc:  # a provider the empty market does not know: the same error from both
+                with pytest.raises(PlacerError, match=re.escape(exc.message)):
+                    shortlist(constrained, market, PlanOptions(alternatives=2))
+                continue
+            assert_same_top(full, shortlist(constrained, market, PlanOptions(alternatives=2)).plan)
+            assert full.chosen is None
+            planned += 1
+    assert planned >= 8

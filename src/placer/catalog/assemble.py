@@ -233,7 +233,7 @@ def future_dated_warnings(catalog: Catalog, today: date) -> list[str]:
     count = sum(n for _, n in future.values())
     latest = max(future, key=lambda text: future[text][0])
     return [
-        f"{count:,} price{'s are' if count != 1 else ' is'} dated after today (the latest {latest}): a typo or a "
+        f"{count:,} price{'s are' if count != 1 else ' is'} dated after tomorrow (the latest {latest}): a typo or a "
         "wrong clock? Their age cannot be checked"
     ]
 

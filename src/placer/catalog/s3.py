@@ -103,7 +103,7 @@ def pull(
     The source failing (no such bucket or key, access denied, timeouts, 5xx after retries...) is
     PriceSourceUnavailable (exit 6); an object that is not a valid catalog is CatalogError (exit 3).
     """
-    from placer.providers.aws_call import CallFailed, CutShort, call  # noqa: PLC0415
+    from placer.providers.aws_call import CallFailed, CutShort, NotRetried, call  # noqa: PLC0415
 
     bucket, key = parse_s3_url(url)
     context = _context(ctx)
@@ -114,10 +114,10 @@ def pull(
         announced = int(response.get("ContentLength") or 0)
         if announced > MAX_SNAPSHOT_BYTES:
             response["Body"].close()
-            raise _TooLarge
+            raise NotRetried(f"larger than {MAX_SNAPSHOT_BYTES:,} bytes")
         raw: bytes = response["Body"].read(MAX_SNAPSHOT_BYTES + 1)
         if len(raw) > MAX_SNAPSHOT_BYTES:
-            raise _TooLarge
+            raise NotRetried(f"larger than {MAX_SNAPSHOT_BYTES:,} bytes")
         if announced and len(raw) != announced:  # botocore does not check a sized read
             raise CutShort(f"received {len(raw):,} of {announced:,} bytes")
         return raw
@@ -126,10 +126,6 @@ def pull(
         raw = call(context, fetch, secrets)
     except CallFailed as exc:
         raise PriceSourceUnavailable(f"{exc.describe(f'pull {url}')}; {_kept(dest)}") from None
-    except _TooLarge:
-        raise PriceSourceUnavailable(
-            f"pull {url} failed: larger than {MAX_SNAPSHOT_BYTES:,} bytes; {_kept(dest)}"
-        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -144,5 +140,3 @@ def pull(
     return catalog
 
 
-class _TooLarge(Exception):
-    pass

@@ -55,6 +55,10 @@ class CallFailed(Exception):
         return f"{where} failed: {self.problem}"
 
 
+class NotRetried(Exception):
+    """An answer the caller will not use and another attempt would not change (a snapshot over the size limit)."""
+
+
 class BadBody(Exception):
     """A 2xx answer whose body cannot be read as the API's format: retried, like a transport fault."""
 
@@ -129,6 +133,8 @@ def call(ctx: RefreshContext, fn: Callable[[], T], secrets: list[str]) -> T:
             problem = f"the response is not valid JSON ({exc})"
         except CutShort as exc:
             problem = f"the response was cut short ({exc})"
+        except NotRetried as exc:
+            raise _gave_up(tried, attempt, str(exc)) from None
         except WrongShape as exc:
             raise _gave_up(tried, attempt, f"the response is not the API's shape ({exc})") from None
         except NoCredentialsError:

@@ -100,7 +100,7 @@ def get_json(
             problem = f"timed out after {ctx.timeout_s:g} s (the body was still arriving)"
         except _TooLarge:
             too_big = f"the response is larger than {MAX_BODY_BYTES:,} bytes"
-            raise RefreshFailed(f"{provider}: {where} failed: {too_big}") from None
+            raise _gave_up(provider, where, tried, attempt, too_big) from None
         except httpx.TransportError as exc:
             detail = one_line(redact(str(exc), secrets), 160) or "no detail"
             problem = f"connection failed ({type(exc).__name__}: {detail})"

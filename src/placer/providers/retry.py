@@ -75,10 +75,10 @@ class Attempts:
 
 
 def _kind(problem: str) -> str:
-    """A problem without its particulars (byte counts, offsets, seconds), keeping HTTP statuses: "the response was
-    cut short (received 20 of 3,483 bytes)" and "(received 64 of 3,483 bytes)" are one kind, "SlowDown (HTTP 503)"
-    and "SlowDown (HTTP 429)" two."""
+    """A problem without its particulars (byte counts, offsets, seconds, object addresses), keeping HTTP statuses:
+    "the response was cut short (received 20 of 3,483 bytes)" and "(received 64 of 3,483 bytes)" are one kind,
+    "SlowDown (HTTP 503)" and "SlowDown (HTTP 429)" two."""
     return _PARTICULARS.sub("#", problem)
 
 
-_PARTICULARS = re.compile(r"(?<!HTTP )(?<![\d,.])\d[\d,.]*")
+_PARTICULARS = re.compile(r"0x[0-9a-fA-F]+|(?<!HTTP )(?<![\d,.])\d[\d,.]*")  # addresses, then numbers

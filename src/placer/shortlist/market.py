@@ -48,7 +48,8 @@ class Market:
         for names in self._region_names():
             distinct = sorted({n for n in names if n is not None})
             code = {n: i for i, n in enumerate(distinct)}
-            self._names.append((distinct, np.array([code.get(n, -1) if n is not None else -1 for n in names])))
+            codes = [code.get(n, -1) if n is not None else -1 for n in names]
+            self._names.append((distinct, np.array(codes, dtype=np.int64)))  # int even when there are no regions
 
     def example(self, mask: Bools, attribute: Ints, reason: Callable[[int], str]) -> str:
         """The reason of the most common value among the masked rows (e.g. the provider most rejected)."""
