@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
@@ -232,12 +233,20 @@ def test_shortlist_is_make_plan_cut_short(text: str, market: Catalog, count: int
     [("us-*",), ("eu-*", "*west*"), ("aws/us-east-1",), ("us-east",), ("*",), ("[ae]*-?",), ("nowhere",)],
 )
 def test_region_masks_match_what_the_index_matches(patterns: tuple[str, ...], embedded):
-    """The shortlist matches a pattern once per distinct name; the index (make_plan's filter) once per region."""
-    _, engine = embedded
+    """Both planners match region patterns through CatalogIndex.regions_matching (once per pattern and name); the
+    answer is fnmatchcase's on each region's name, its provider/region key and its geo."""
+    catalog, engine = embedded
     market = engine.market
+
+    def reference(provider: str, region: str) -> bool:
+        info = catalog.regions.get(f"{provider}/{region}")
+        names = [region, f"{provider}/{region}"] + ([info.geo] if info else [])
+        return any(fnmatchcase(n, p) for p in patterns for n in names)
+
     keys = market.columns.region_keys
-    expected = [market.index.region_matches(list(patterns), *k.split("/", 1)) for k in keys]
+    expected = [reference(*k.split("/", 1)) for k in keys]
     assert market.region_mask(patterns).tolist() == expected
+    assert [market.index.region_matches(patterns, *k.split("/", 1)) for k in keys] == expected
     assert any(expected) or patterns == ("nowhere",)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -22,11 +24,13 @@ class CatalogIndex:
     _latency: dict[tuple[str, str], float] = field(init=False)
     _hw_by_norm: dict[str, str] = field(init=False)
     _spot_by_provider: dict[str, list[SpotRisk]] = field(init=False)
+    _matching: dict[str, frozenset[str]] = field(init=False)  # region pattern -> the region keys it matches
 
     def __post_init__(self) -> None:
         self.providers = frozenset(o.provider for o in self.catalog.offers)
         self._latency = {(p.src, p.dst): p.p50_ms for p in self.catalog.latency}
         self._hw_by_norm = {_norm(k): k for k in self.catalog.hardware}
+        self._matching = {}
         self._spot_by_provider = {}
         for risk in self.catalog.spot_risk:  # in catalog order: the last match wins
             self._spot_by_provider.setdefault(risk.provider, []).append(risk)
@@ -64,10 +68,26 @@ class CatalogIndex:
         names.update(k.split("/", 1)[-1] for k in self.catalog.regions)
         return sorted(names)
 
-    def region_matches(self, patterns: list[str], provider: str, region: str) -> bool:
-        info = self.catalog.regions.get(f"{provider}/{region}")
-        names = [region, f"{provider}/{region}"] + ([info.geo] if info else [])
-        return any(fnmatchcase(n, p) for p in patterns for n in names)
+    def region_matches(self, patterns: Sequence[str], provider: str, region: str) -> bool:
+        """Whether a pattern matches the region's name, its provider/region key or its geo (fnmatch, case kept)."""
+        key = f"{provider}/{region}"
+        return any(key in self.regions_matching(p) for p in patterns)
+
+    def regions_matching(self, pattern: str) -> frozenset[str]:
+        """The region keys (of the catalog's regions and its offers) a pattern matches, worked out once per pattern
+        and per distinct name: make_plan asks for every offer, a fleet for every profile."""
+        found = self._matching.get(pattern)
+        if found is None:
+            match = re.compile(fnmatch.translate(pattern)).match  # fnmatchcase, once compiled
+            keys = {*self.catalog.regions, *(f"{o.provider}/{o.region}" for o in self.catalog.offers)}
+            names: dict[str, list[str]] = {}
+            for key in keys:
+                info = self.catalog.regions.get(key)
+                for name in (key.split("/", 1)[-1], key, *([info.geo] if info else [])):
+                    names.setdefault(name, []).append(key)
+            found = frozenset(k for name, ks in names.items() if match(name) is not None for k in ks)
+            self._matching[pattern] = found
+        return found
 
     def pattern_matches_anything(self, pattern: str) -> bool:
         return any(

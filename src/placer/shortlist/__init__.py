@@ -25,8 +25,10 @@ from placer.catalog.models import Catalog
 from placer.plan import BudgetVerdict, CatalogRef, Plan, WorkloadRef
 from placer.planner import PlanOptions, check_names, context_for, plan_assumptions, plan_warnings, reference_chip_speed
 from placer.profile import AnyProfile, Objective, TrainingProfile
+from placer.shortlist.constraints import filter_rows
 from placer.shortlist.market import Market
-from placer.shortlist.pairs import Counts, build_pairs, filter_rows
+from placer.shortlist.pairs import Counts, build_pairs
+from placer.shortlist.ranking import rank
 from placer.shortlist.search import Search
 
 
@@ -59,7 +61,7 @@ class Shortlister:
         pairs = build_pairs(self.market, profile, ctx, reference_speed, alive, counts)
         search = Search(self.market, profile, ctx, reference_speed, pairs, counts)
         limit = profile.budget.max_usd if profile.budget else None
-        chosen, shown = search.run(objective, limit, options.alternatives)
+        chosen, shown = rank(search, objective, limit, options.alternatives)
         placements = [search.placement(j) for j in ([chosen, *shown] if chosen is not None else [])]
         feasible = {j for j, e in search.exact.items() if e is not None}
         total = placements[0].cost.total_usd if placements else None

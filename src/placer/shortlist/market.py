@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections.abc import Callable
 
 import numpy as np
@@ -22,7 +20,6 @@ class Market:
         self.catalog = catalog
         self.columns: OfferColumns = build_columns(catalog)
         self.index = self.columns.index
-        self.regions_ok: dict[tuple[str, ...], Bools] = {}
         # filter_rows' answers by constraint set: (rows alive as packed bits, rejection counts by code)
         self.filters: dict[tuple[object, ...], tuple[npt.NDArray[np.uint8], dict[str, tuple[int, str]]]] = {}
         self.priced: Bools = ~np.isnan(self.columns.price)  # [pricing, row]: the offer has that price
@@ -41,15 +38,7 @@ class Market:
         gpu = np.flatnonzero(shape >= 0)
         first[shape[gpu[::-1]]] = gpu[::-1]  # the last write wins: each shape's first row
         self.shape_rows: Ints = first
-        # the names a region pattern is matched against (CatalogIndex.region_matches): the region, provider/region
-        # and the region's geo, each as a code into its distinct names, so a pattern is tried once per name
-        self.pattern_ok: dict[str, Bools] = {}
-        self._names: list[tuple[list[str], Ints]] = []
-        for names in self._region_names():
-            distinct = sorted({n for n in names if n is not None})
-            code = {n: i for i, n in enumerate(distinct)}
-            codes = [code.get(n, -1) if n is not None else -1 for n in names]
-            self._names.append((distinct, np.array(codes, dtype=np.int64)))  # int even when there are no regions
+        self.pattern_ok: dict[str, Bools] = {}  # region pattern -> the region codes it matches
 
     def example(self, mask: Bools, attribute: Ints, reason: Callable[[int], str]) -> str:
         """The reason of the most common value among the masked rows (e.g. the provider most rejected)."""
@@ -58,31 +47,16 @@ class Market:
         row = int(np.flatnonzero(mask & (attribute == common))[0])
         return reason(row)
 
-    def _region_names(self) -> tuple[list[str | None], list[str | None], list[str | None]]:
-        keys = self.columns.region_keys
-        regions = self.catalog.regions
-        geos = [info.geo if (info := regions.get(k)) is not None else None for k in keys]
-        return [k.split("/", 1)[1] for k in keys], list(keys), geos
-
     def region_mask(self, patterns: tuple[str, ...]) -> Bools:
-        """Region codes any of the patterns matches, as CatalogIndex.region_matches decides (fnmatchcase)."""
-        mask = self.regions_ok.get(patterns)
-        if mask is None:
-            mask = np.zeros(len(self.columns.region_keys), dtype=np.bool_)
-            for pattern in patterns:
-                mask |= self._pattern_mask(pattern)
-            self.regions_ok[patterns] = mask
-        return mask
-
-    def _pattern_mask(self, pattern: str) -> Bools:
-        mask = self.pattern_ok.get(pattern)
-        if mask is None:
-            match = re.compile(fnmatch.translate(pattern)).match  # what fnmatchcase does
-            mask = np.zeros(len(self.columns.region_keys), dtype=np.bool_)
-            for distinct, code in self._names:
-                hit = np.array([match(n) is not None for n in distinct] + [False], dtype=np.bool_)
-                mask |= hit[code]  # code -1 (no such name) picks the trailing False
-            self.pattern_ok[pattern] = mask
+        """Region codes any of the patterns matches, as CatalogIndex.region_matches decides."""
+        mask = np.zeros(len(self.columns.region_keys), dtype=np.bool_)
+        for pattern in patterns:
+            known = self.pattern_ok.get(pattern)
+            if known is None:
+                matching = self.index.regions_matching(pattern)
+                known = np.array([k in matching for k in self.columns.region_keys], dtype=np.bool_)
+                self.pattern_ok[pattern] = known
+            mask |= known
         return mask
 
     def moves(self, ctx: Context) -> list[Egress | None]:

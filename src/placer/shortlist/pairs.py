@@ -1,10 +1,10 @@
-"""Candidate (offer, pricing) pairs for one profile: the constraints' filter, then lower bounds on every pair's
-cost and time or latency, computed as arrays (ideal accelerator-hours for training; compute and memory floors on
-replicas for serving; the queue-free farm for builds)."""
+"""Candidate (offer, pricing) pairs for one profile, from the rows its constraints let through
+(placer.shortlist.constraints), with lower bounds on every pair's cost and time or latency, computed as arrays
+(ideal accelerator-hours for training; compute and memory floors on replicas for serving; the farm's own
+turnaround and its queue-free cost for builds)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 
@@ -20,7 +20,6 @@ from placer.estimate.queueing import TooManyServers, wait_quantile
 from placer.placements import apple_build, inference
 from placer.placements.common import Context, Rejected, pricing_options
 from placer.plan import RejectionGroup
-from placer.planner import KIND_REJECTS, filter_offer
 from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, TrainingProfile
 from placer.shortlist.market import Market
 
@@ -29,7 +28,6 @@ PRICING_NAMES = (*PRICINGS, "per-token", "rental")
 # what the plan shows the best of side by side (planner._family): a pricing, a way of serving, a kind of farm
 FAMILIES = (*PRICINGS, "self-hosted", "hosted-api", "farm", "elastic")
 SELF_HOSTED, HOSTED_API, FARM, ELASTIC = 3, 4, 5, 6
-FILTERS_KEPT = 2048  # constraint sets whose filtered rows a market keeps (a bit per offer each)
 SAFETY = 1 - 1e-9  # bounds are shaded down so that rounding never lifts one above the exact figure
 
 
@@ -62,74 +60,6 @@ class Counts:
     def summary(self) -> list[RejectionGroup]:
         items = sorted(self.groups.items(), key=lambda kv: (-kv[1][0], kv[0]))
         return [RejectionGroup(code=code, count=count, example=example) for code, (count, example) in items]
-
-
-def filter_rows(market: Market, profile: AnyProfile, allowed: set[str] | None, counts: Counts) -> Bools:
-    """Rows that pass the profile's constraints, in make_plan's order; the others are counted by reason.
-
-    A fleet repeats a few sets of constraints many times: each set is filtered once per catalog and kept."""
-    c = profile.constraints
-    signature = (
-        profile.kind,
-        tuple(c.providers or ()),
-        tuple(c.exclude_providers),
-        tuple(c.regions or ()),
-        None if allowed is None else tuple(sorted(allowed)),
-    )
-    known = market.filters.get(signature)
-    if known is None:
-        own = Counts()
-        alive = _filter_rows(market, profile, allowed, own)
-        if len(market.filters) >= FILTERS_KEPT:  # a fleet of all-different constraints: keep the newest
-            del market.filters[next(iter(market.filters))]
-        market.filters[signature] = (np.packbits(alive), dict(own.groups))  # a bit per offer: 6 KB per 50,000
-    else:
-        alive = np.unpackbits(known[0], count=market.columns.size).view(np.bool_)
-    for code, (count, example) in market.filters[signature][1].items():
-        counts.add(code, count, example)
-    return alive
-
-
-def _filter_rows(market: Market, profile: AnyProfile, allowed: set[str] | None, counts: Counts) -> Bools:
-    cols = market.columns
-    offers = cols.offers
-
-    def why(row: int) -> str:
-        try:
-            filter_offer(offers[row], profile, market.index, allowed)
-        except Rejected as exc:
-            return exc.reason
-        return "passes"  # pragma: no cover - only rejected rows are asked
-
-    def reject(mask: Bools, code: str, attribute: Ints, reason: Callable[[int], str] = why) -> None:
-        count = int(mask.sum())
-        if count:
-            counts.add(code, count, market.example(mask, attribute, reason))
-
-    wrong_kind = np.isin(cols.kind, [{"gpu": GPU, "api": API, "mac": MAC}[k] for k in KIND_REJECTS[profile.kind]])
-    reject(wrong_kind, "kind", cols.kind)
-    alive = ~wrong_kind
-    c = profile.constraints
-    ok = np.ones(len(cols.providers), dtype=np.bool_)
-    if c.providers:
-        wanted = {p.lower() for p in c.providers}
-        ok &= np.array([p in wanted for p in cols.providers], dtype=np.bool_)
-    if c.exclude_providers:
-        excluded = {p.lower() for p in c.exclude_providers}
-        ok &= np.array([p not in excluded for p in cols.providers], dtype=np.bool_)
-    out = alive & ~ok[cols.provider]
-    reject(out, "provider", cols.provider)
-    alive &= ~out
-    if c.regions:
-        out = alive & ~market.region_mask(tuple(c.regions))[cols.region]
-        reject(out, "region", cols.region_name)
-        alive &= ~out
-    if allowed is not None:
-        hw_ok = np.array([k in allowed for k in cols.hardware_keys], dtype=np.bool_)
-        out = alive & (cols.hardware >= 0) & ~hw_ok[np.maximum(cols.hardware, 0)]
-        reject(out, "accelerator", cols.hardware)
-        alive &= ~out
-    return alive
 
 
 def build_pairs(

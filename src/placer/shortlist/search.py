@@ -1,15 +1,15 @@
-"""The search: pairs examined in order of their bounds, one estimate per key, and make_plan's ranking verified
-one placement at a time (a pair is placed only once no unexamined bound can rank before it)."""
+"""The exact figures of (offer, pricing) pairs for one profile: one physical estimate per key or serving shape,
+shared by every pair of it, and rejections in bulk where one reason holds for many pairs. The order in which
+pairs are asked for is placer.shortlist.ranking's."""
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from placer.catalog.columns import PRICINGS, Bools, Floats, Ints
+from placer.catalog.columns import PRICINGS, Bools, Floats
 from placer.catalog.models import ApiOffer, GpuOffer, MacOffer
 from placer.estimate import inference as inference_model
 from placer.estimate import training as training_model
@@ -17,12 +17,10 @@ from placer.placements import apple_build, inference, training
 from placer.placements.common import Context, Rejected
 from placer.plan import Placement
 from placer.planner import ranking_metric
-from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, Objective, TrainingProfile
+from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, TrainingProfile
 from placer.shortlist.market import Market
-from placer.shortlist.pairs import FAMILIES, PER_TOKEN, PRICING_NAMES, SAFETY, Counts, Pairs
-from placer.shortlist.stream import FIRST_WAVE, BoundStream, group_index
-
-RankKey = tuple[int, float, float, int, str, str]
+from placer.shortlist.pairs import PER_TOKEN, PRICING_NAMES, SAFETY, Counts, Pairs
+from placer.shortlist.stream import group_index
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,8 @@ class Exact:
 
 
 class Search:
-    """Examines pairs in bound order and yields make_plan's ranking one verified placement at a time."""
+    """One profile's pairs: their exact figures on demand, the placements make_plan builds for them, and what was
+    rejected (``dead``) or no longer needs pricing (``gone``: dead, or a copy of a product already ranked)."""
 
     def __init__(
         self,
@@ -211,12 +210,7 @@ class Search:
         reaches that check with the same figure: those are rejected in bulk, in the scorer's words."""
         assert isinstance(self.profile, AppleBuildProfile)
         cols, rows = self.market.columns, self.pairs.row
-        catalog = self.market.catalog
-        chips = cols.hardware[rows]
-        timed = np.array(
-            [(hw := catalog.hardware.get(k)) is not None and hw.build_speed is not None for k in cols.hardware_keys]
-        )[np.maximum(chips, 0)]  # past the scorer's first check
-        memory = np.array([_memory(cols.offers[r]) for r in rows.tolist()], dtype=np.float64)
+        chips, memory, timed = cols.hardware[rows], self._mac_memory, self._timed
         need = self.profile.build.min_memory_gb
         if rejected.code == "memory":
             same = np.isnan(memory) if np.isnan(memory[j]) else memory == memory[j]
@@ -225,6 +219,19 @@ class Search:
             fits = np.ones(rows.size, dtype=np.bool_) if need is None else ~np.isnan(memory) & (memory >= need)
             leases = ~np.isnan(cols.held_month[rows])
             self._kill((chips == chips[j]) & ~cols.elastic[rows] & fits & leases, rejected)
+
+    @cached_property
+    def _mac_memory(self) -> Floats:
+        """Each pair's Mac memory in GB, NaN when not listed."""
+        offers = self.market.columns.offers
+        return np.array([_memory(offers[r]) for r in self.pairs.row.tolist()], dtype=np.float64)
+
+    @cached_property
+    def _timed(self) -> Bools:
+        """Pairs past the build scorer's first check: their chip has a build-speed figure."""
+        cols, hardware = self.market.columns, self.market.catalog.hardware
+        known = [(hw := hardware.get(k)) is not None and hw.build_speed is not None for k in cols.hardware_keys]
+        return np.array([*known, False], dtype=np.bool_)[cols.hardware[self.pairs.row]]  # -1 (no chip): False
 
     def _moved(self) -> bool:
         return self.ctx.data_region is not None
@@ -252,82 +259,7 @@ class Search:
             raise AssertionError(f"shortlist and scorer disagree on {placement.offer} ({pricing})")
         return placement
 
-    # --- ranking -------------------------------------------------------------------------------------------
-
-    def _families(self) -> list[int]:
-        """The families present, ascending (np.unique's answer, by counting: there are only a handful)."""
-        return np.flatnonzero(np.bincount(self.pairs.family, minlength=len(FAMILIES))).tolist()
-
-    def _dedupe(self, j: int) -> tuple[str, str, str]:
-        row = int(self.pairs.row[j])
-        return (
-            self.market.columns.offers[row].provider,
-            self.market.instance[row],
-            PRICING_NAMES[int(self.pairs.pricing[j])],
-        )
-
-    def _order(
-        self, primary_lb: Floats, group_lb: Ints, key: Callable[[int, Exact], RankKey], secondary_lb: Floats
-    ) -> Callable[[Sequence[int]], tuple[RankKey, int] | None]:
-        """A generator-like function: each call returns the next pair in rank order among the given families."""
-        family = self.pairs.family
-        families = self._families()
-        streams = {
-            f: BoundStream(np.flatnonzero(family == f), group_lb, primary_lb, secondary_lb, self.gone) for f in families
-        }
-        heaps: dict[int, list[tuple[RankKey, int]]] = {f: [] for f in families}
-
-        def step(active: Sequence[int]) -> tuple[RankKey, int] | None:
-            while True:
-                best_heap: tuple[RankKey, int] | None = None
-                for f in active:
-                    if heaps[f] and (best_heap is None or heaps[f][0] < best_heap):
-                        best_heap = heaps[f][0]
-                best_stream: tuple[tuple[int, float, float], int] | None = None
-                for f in active:
-                    head = streams[f].peek()
-                    if head is not None and (best_stream is None or head < best_stream[0]):
-                        best_stream = (head, f)
-                if best_heap is not None and (best_stream is None or best_heap[0][:3] < best_stream[0]):
-                    return heapq.heappop(heaps[int(family[best_heap[1]])])
-                if best_stream is None:
-                    return None
-                f = best_stream[1]
-                j = streams[f].pop()
-                figures = self.figures(j)
-                if figures is not None:
-                    heapq.heappush(heaps[f], (key(j, figures), j))
-
-        return step
-
-    def _minimum(self, bounds: Floats, pick: Callable[[Exact], float]) -> float | None:
-        """The least exact figure over all pairs (the balanced objective normalises by it): pairs are examined in
-        order of their bound, a few at a time, until the least figure found is no more than the next bound."""
-        left = np.flatnonzero(~self.gone)
-        best: float | None = None
-        take = FIRST_WAVE
-        while left.size:
-            if take < left.size:
-                near = np.argpartition(bounds[left], take - 1)[:take]
-                batch = left[near]
-                left = np.delete(left, near)
-            else:
-                batch, left = left, left[:0]
-            for j in batch[np.argsort(bounds[batch], kind="stable")].tolist():
-                if best is not None and best <= bounds[j]:
-                    return best
-                if self.gone[j]:  # rejected in bulk with its key meanwhile: counted there
-                    continue
-                exact = self.figures(j)
-                if exact is not None and (best is None or pick(exact) < best):
-                    best = pick(exact)
-            left = left[~self.gone[left]]
-            if best is not None and (left.size == 0 or best <= bounds[left].min()):
-                return best
-            take *= 4
-        return best
-
-    def _prime(self) -> None:
+    def prime(self) -> None:
         """One estimate per GPU key (training) or serving shape (inference), before any ranking: it turns the
         analytic bounds of every pair sharing it into (near-)exact ones, and rejects a failing shape in bulk,
         so the search pops little more than the shortlist itself."""
@@ -381,81 +313,6 @@ class Search:
             far = np.zeros(len(pairs.row), dtype=np.bool_)
             far[gpu] = pairs.metric_lb[gpu] > slo
             self._kill(far, Rejected(f"p95 latency over the SLO of {slo:,.0f} ms even at batch 1", "slo"))
-
-    def run(self, objective: Objective, limit: float | None, count: int) -> tuple[int | None, list[int]]:
-        pairs = self.pairs
-        if len(pairs.row) == 0:
-            return None, []
-        self._prime()
-        over_lb = (pairs.cost_lb > limit) if limit is not None else np.zeros(len(pairs.row), dtype=np.bool_)
-        group = over_lb.astype(np.int64) * 2 + pairs.assumed.astype(np.int64)
-        offers = self.market.columns.offers
-
-        def tail(j: int, e: Exact) -> tuple[int, str, str]:
-            return e.instances, offers[int(pairs.row[j])].id, PRICING_NAMES[int(pairs.pricing[j])]
-
-        def grouped(j: int, e: Exact) -> int:
-            over = limit is not None and e.cost > limit
-            return int(over) * 2 + int(pairs.assumed[j])
-
-        if objective == "cost":
-            primary, secondary = pairs.cost_lb, pairs.metric_lb
-
-            def key(j: int, e: Exact) -> RankKey:
-                return (grouped(j, e), e.cost, e.metric, *tail(j, e))
-
-        elif objective == "time":
-            primary, secondary = pairs.metric_lb, pairs.cost_lb
-
-            def key(j: int, e: Exact) -> RankKey:
-                return (grouped(j, e), e.metric, e.cost, *tail(j, e))
-
-        else:
-            least_cost = self._minimum(pairs.cost_lb, lambda e: e.cost)
-            least_metric = self._minimum(pairs.metric_lb, lambda e: e.metric)
-            if least_cost is None or least_metric is None:
-                return None, []
-            c0, m0 = least_cost or 1.0, least_metric or 1.0
-            primary = pairs.cost_lb / c0 + pairs.metric_lb / m0
-            secondary = pairs.cost_lb
-
-            def key(j: int, e: Exact) -> RankKey:
-                return (grouped(j, e), e.cost / c0 + e.metric / m0, e.cost, *tail(j, e))
-
-        step = self._order(primary, group, key, secondary)
-        everyone = self._families()
-        first = step(everyone)
-        if first is None:
-            return None, []
-        chosen = first[1]
-        # Once a (provider, instance, pricing) is ranked, its copies in other regions can never be shown:
-        # the streams skip them instead of pricing each on the way to the next distinct alternative.
-        product = self.market.product[pairs.row] * len(PRICING_NAMES) + pairs.pricing
-
-        def ranked(j: int) -> None:
-            self.gone |= product == product[j]
-
-        ranked(chosen)
-        seen = {self._dedupe(chosen)}
-        families = {int(pairs.family[chosen])}
-        shown: list[int] = []
-        active: Sequence[int] = everyone
-        while count > 0 and active:
-            item = step(active)
-            if item is None:
-                break
-            j = item[1]
-            dedupe = self._dedupe(j)
-            if dedupe in seen:
-                continue
-            if len(shown) < count or int(pairs.family[j]) not in families:
-                ranked(j)
-                seen.add(dedupe)
-                families.add(int(pairs.family[j]))
-                shown.append(j)
-            if len(shown) >= count:
-                active = [f for f in everyone if f not in families]
-        return chosen, shown
 
 
 def _memory(offer: GpuOffer | ApiOffer | MacOffer) -> float:
