@@ -14,8 +14,7 @@ from placer.errors import ExitCode
 if TYPE_CHECKING:
     from placer.profile import Objective, ProfileDocument
 
-FORMATS = ("table", "json")
-OBJECTIVES = ("cost", "time", "balanced")
+FORMATS = ("table", "json")  # cli/plan.py's Format, which typer reads
 
 
 @dataclass(frozen=True)
