@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import cached_property
 
 from placer.catalog.models import Catalog, EgressTier, GpuOffer, Region, SpotRisk
 from placer.estimate.network import Rtt, rtt
@@ -79,15 +80,19 @@ class CatalogIndex:
         found = self._matching.get(pattern)
         if found is None:
             match = re.compile(fnmatch.translate(pattern)).match  # fnmatchcase, once compiled
-            keys = {*self.catalog.regions, *(f"{o.provider}/{o.region}" for o in self.catalog.offers)}
-            names: dict[str, list[str]] = {}
-            for key in keys:
-                info = self.catalog.regions.get(key)
-                for name in (key.split("/", 1)[-1], key, *([info.geo] if info else [])):
-                    names.setdefault(name, []).append(key)
-            found = frozenset(k for name, ks in names.items() if match(name) is not None for k in ks)
+            found = frozenset(k for name, keys in self._region_names.items() if match(name) for k in keys)
             self._matching[pattern] = found
         return found
+
+    @cached_property
+    def _region_names(self) -> dict[str, list[str]]:
+        """Each name a region pattern is tried on (a region, its provider/region key, its geo) -> the region keys."""
+        names: dict[str, list[str]] = {}
+        for key in {*self.catalog.regions, *(f"{o.provider}/{o.region}" for o in self.catalog.offers)}:
+            info = self.catalog.regions.get(key)
+            for name in (key.split("/", 1)[-1], key, *([info.geo] if info else [])):
+                names.setdefault(name, []).append(key)
+        return names
 
     def pattern_matches_anything(self, pattern: str) -> bool:
         return any(
