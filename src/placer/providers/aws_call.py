@@ -127,8 +127,12 @@ def call(ctx: RefreshContext, fn: Callable[[], T], secrets: list[str]) -> T:
         except (ReadTimeoutError, ConnectTimeoutError):
             problem = f"timed out after {ctx.timeout_s:g} s"
         except (HTTPClientError, ConnectionError, IncompleteReadError, ChecksumError) as exc:
-            detail = one_line(redact(_innermost(exc), secrets), 160)
-            problem = f"connection failed ({type(exc).__name__}" + (f": {detail})" if detail else ")")
+            short = short_read(exc)
+            if short is not None:
+                problem = f"the response was cut short ({short})"
+            else:
+                detail = one_line(redact(_innermost(exc), secrets), 160)
+                problem = f"connection failed ({type(exc).__name__}" + (f": {detail})" if detail else ")")
         except BadBody as exc:
             problem = f"the response is not valid JSON ({exc})"
         except CutShort as exc:
@@ -165,6 +169,34 @@ def _problem(code: str, status: int) -> str:
         return f"HTTP {status} {HTTPStatus(status).phrase}"
     except ValueError:
         return f"HTTP {status}" if status else "an unnamed error"
+
+
+def short_read(exc: BaseException) -> str | None:
+    """``received 20 of 3,483 bytes`` when ``exc`` comes of a body shorter than its Content-Length, else None.
+
+    botocore before 1.44 lets urllib3 enforce the length and reports a short body as a closed connection
+    (ConnectionClosedError around an IncompleteRead); 1.44 and later hand the short body over, which
+    ``_check_body`` measures. Either way the user is told the same fact."""
+    from http.client import IncompleteRead  # noqa: PLC0415  (only a failed call asks)
+
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, IncompleteRead):
+            partial = current.partial
+            received = partial if isinstance(partial, int) else len(partial)
+            if current.expected is None:
+                return f"received {received:,} bytes, fewer than announced"
+            return f"received {received:,} of {received + current.expected:,} bytes"
+        kwargs = getattr(current, "kwargs", None)
+        inner = kwargs.get("error") if isinstance(kwargs, dict) else None
+        nested = [inner, current.__cause__, current.__context__, *current.args]
+        todo.extend(e for e in nested if isinstance(e, BaseException))
+    return None
 
 
 def _innermost(exc: Exception) -> str:

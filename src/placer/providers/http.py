@@ -14,6 +14,7 @@ response body.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +25,9 @@ import httpx
 from placer.providers.refresh import RefreshContext, RefreshFailed, safe_url
 from placer.providers.retry import Attempts, header_retry_after, too_long
 from placer.redact import guard_logs, one_line, redact
+
+# h11's words for a body shorter than its Content-Length, as httpx passes them on.
+_SHORT_BODY = re.compile(r"received (?P<received>\d+) bytes, expected (?P<expected>\d+)")
 
 USER_AGENT = "placer (price refresh)"
 MAX_BODY_BYTES = 64 * 1024 * 1024  # a price page is well under 1 MB; this only stops an endless body
@@ -102,8 +106,13 @@ def get_json(
             too_big = f"the response is larger than {MAX_BODY_BYTES:,} bytes"
             raise _gave_up(provider, where, tried, attempt, too_big) from None
         except httpx.TransportError as exc:
-            detail = one_line(redact(str(exc), secrets), 160) or "no detail"
-            problem = f"connection failed ({type(exc).__name__}: {detail})"
+            short = _SHORT_BODY.search(str(exc)) if isinstance(exc, httpx.RemoteProtocolError) else None
+            if short is not None:  # worded as the AWS sources word it: one fact, one wording
+                received, expected = int(short["received"]), int(short["expected"])
+                problem = f"the response was cut short (received {received:,} of {expected:,} bytes)"
+            else:
+                detail = one_line(redact(str(exc), secrets), 160) or "no detail"
+                problem = f"connection failed ({type(exc).__name__}: {detail})"
         else:
             status = response.status_code
             if 200 <= status < 300:
