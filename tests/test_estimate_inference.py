@@ -332,7 +332,8 @@ def _bits(value: object) -> object:
 def _outcome(fn: Callable[[ModelShape, Load, Hardware], ServingEstimate], *args: Any) -> object:
     # the formulas, not the guard around them that turns int(NaN) and ceil(inf) into a "range" rejection
     # (tests/test_extreme_figures.py): the reference has no such guard
-    fn = inference._estimate if fn is estimate else fn
+    if fn is estimate:
+        fn = lambda m, load, hw: inference._estimate(m, load, hw, inference.SharedWork(m, load))  # noqa: E731
     try:
         return _bits(dataclasses.astuple(fn(*args)))
     except Infeasible as exc:
@@ -395,6 +396,57 @@ def hardware(draw: st.DrawFn) -> Hardware:
 @given(model=models(), load=loads(), hw=hardware())
 def test_estimate_matches_the_reference_bit_for_bit(model: ModelShape, load: Load, hw: Hardware):
     assert _outcome(estimate, model, load, hw) == _outcome(reference_estimate, model, load, hw)
+
+
+@st.composite
+def shapes_of_few_accelerators(draw: st.DrawFn) -> list[Hardware]:
+    """Shapes as a fleet re-plan meets them: an accelerator in several instance sizes and prices, beside chips
+    that differ from it in one figure only, some of those figures ones the sharing must not trust (zero of
+    either sign)."""
+    base = draw(hardware())
+    chip = (base.peak_tflops, base.mem_bw_tbps, base.memory_gb)
+    chips = [chip]
+    for _ in range(draw(st.integers(0, 3))):
+        field = draw(st.integers(0, 2))
+        value = draw(st.sampled_from([0.0, -0.0, chip[field] / 2, chip[field] * 3]))
+        chips.append((*chip[:field], value, *chip[field + 1 :]))
+    picks = st.tuples(
+        st.sampled_from(range(len(chips))),
+        st.sampled_from([1, 2, 4, 8, 16]) | st.integers(1, 20),
+        st.sampled_from([0.0, 1.0, 32.0, 98.32]) | st.floats(0, 500),
+    )
+    shapes = draw(st.lists(picks, min_size=1, max_size=10))
+    return [Hardware(*chips[c], per_instance, usd) for c, per_instance, usd in shapes]
+
+
+def _told(model: ModelShape, load: Load, hw: Hardware, shared: inference.SharedWork | None) -> object:
+    try:
+        return _bits(dataclasses.astuple(estimate(model, load, hw, shared)))
+    except Infeasible as exc:
+        return ("infeasible", exc.code, exc.reason)
+
+
+@settings(max_examples=int(os.environ.get("PLACER_ESTIMATE_EXAMPLES", "300")), deadline=None)
+@given(model=models(), load=loads(), shapes=shapes_of_few_accelerators())
+def test_shapes_sharing_their_accelerator_work_get_the_estimate_each_gets_alone(
+    model: ModelShape, load: Load, shapes: list[Hardware]
+):
+    shared = inference.SharedWork(model, load)
+    for hw in shapes:
+        assert _told(model, load, hw, shared) == _told(model, load, hw, None)
+
+
+def test_work_is_shared_only_with_the_model_and_load_it_was_made_for():
+    model = ModelShape(8e9, 8e9, "bf16", 32, 8, 128)
+    load = Load(1000, 250, 2.0, 1.0, 24.0, 6000.0, 0.0, 0.0)
+    hw = Hardware(989.0, 3.35, 80.0, 8, 98.32)
+    shared = inference.SharedWork(model, load)
+    estimate(model, load, hw, shared)
+    kept = (len(shared.blocks), len(shared.sized))
+    assert kept[0] == 4  # tp 1, 2, 4 and 8 on that accelerator
+    other = dataclasses.replace(load, rtt_p95_ms=300.0)
+    assert _told(model, other, hw, shared) == _told(model, other, hw, None)
+    assert (len(shared.blocks), len(shared.sized)) == kept  # another load's work is not kept in it
 
 
 @settings(max_examples=300, deadline=None)

@@ -106,11 +106,16 @@ class CatalogIndex:
 
     # --- money -------------------------------------------------------------------------------------
 
-    def egress_tiers(self, provider: str, transfer: str) -> list[EgressTier]:
-        return sorted(
-            (t for t in self.catalog.egress if t.provider == provider and t.transfer == transfer),
-            key=lambda t: t.from_gb,
-        )
+    def egress_tiers(self, provider: str, transfer: str) -> tuple[EgressTier, ...]:
+        """The provider's tiers of one kind of transfer, by size: every placement that moves data asks."""
+        return self._egress_tiers.get((provider, transfer), ())
+
+    @cached_property
+    def _egress_tiers(self) -> dict[tuple[str, str], tuple[EgressTier, ...]]:
+        grouped: dict[tuple[str, str], list[EgressTier]] = {}
+        for tier in self.catalog.egress:
+            grouped.setdefault((tier.provider, tier.transfer), []).append(tier)
+        return {k: tuple(sorted(tiers, key=lambda t: t.from_gb)) for k, tiers in grouped.items()}
 
     def spot_interruptions_per_month(self, offer: GpuOffer) -> float | None:
         risk = self.spot_risk(offer)

@@ -160,16 +160,22 @@ def _decode_steps(costs: _DecodeCosts, hw: Hardware, tp: int, batches: list[int]
 _Config = tuple[float, float, int, int, int, float, float, int]
 
 
-def _configs(
-    load: Load,
-    hw: Hardware,
-    tp: int,
-    prefill_s: float,
-    steps: list[float],
-    batches: list[int],
-    per_instance_month: float,
-    first: int,
-) -> tuple[list[_Config], float, bool]:
+class _TpWork(NamedTuple):
+    """One tensor-parallel degree's configs on one accelerator, before its price and how many come per instance:
+    the same for every shape of that accelerator (1, 2, 4 or 8 to an instance, any price), so worked out once
+    per (model, load) when a SharedWork is given.
+
+    kept: (idle p95 ms, batch, decode step s, replica floor) of each config that can meet the SLO within
+    MAX_REPLICAS, in batch order; fastest_p95: the least idle p95 of all its configs; bounded: whether every
+    time is in [0, HUGE]."""
+
+    prefill_s: float
+    kept: list[tuple[float, int, float, int]]
+    fastest_p95: float
+    bounded: bool
+
+
+def _tp_work(load: Load, prefill_s: float, steps: list[float], batches: list[int]) -> _TpWork:
     """The configs of one tensor-parallel degree with a replica floor, their least idle p95 and whether their times are
     in [0, HUGE].
 
@@ -177,15 +183,9 @@ def _configs(
     MAX_UTILISATION of the replica's time; and as the service time falls when replicas dilute the prefill stall,
     solve service ≤ SLO − RTT for replicas. No floor (so no config) when even an idle replica is too slow.
     """
-    peak, out, rtt95, slo, per_instance = (
-        load.peak_rps,
-        load.output_tokens,
-        load.rtt_p95_ms,
-        load.p95_slo_ms,
-        hw.per_instance,
-    )
+    peak, out, rtt95, slo = load.peak_rps, load.output_tokens, load.rtt_p95_ms, load.p95_slo_ms
     budget_s = 0.0 if slo is None else (slo - rtt95) / 1000 - prefill_s
-    configs: list[_Config] = []
+    kept: list[tuple[float, int, float, int]] = []
     fastest_p95 = math.inf
     bounded = 0 <= prefill_s <= HUGE
     for batch, step in zip(batches, steps, strict=True):
@@ -204,9 +204,25 @@ def _configs(
             if stalled > floor:  # noqa: PLR1730
                 floor = stalled
         if floor <= MAX_REPLICAS:
-            min_usd = math.ceil(floor * tp / per_instance) * per_instance_month
-            configs.append((min_usd, idle_p95, first + len(configs), tp, batch, prefill_s, step, floor))
-    return configs, fastest_p95, bounded
+            kept.append((idle_p95, batch, step, floor))
+    return _TpWork(prefill_s, kept, fastest_p95, bounded)
+
+
+class SharedWork:
+    """What estimates of one model under one load share between accelerator shapes: each tensor-parallel degree's
+    configs per accelerator (its memory, bandwidth and peak), whatever the instance size and price, and the
+    replica sizing of a config. A fleet re-plan estimates dozens of shapes per profile, most of them an
+    accelerator already seen in another instance size, which picks the same config."""
+
+    def __init__(self, model: ModelShape, load: Load) -> None:
+        self.model = model
+        self.load = load
+        self.blocks: dict[tuple[int, float, float, float], _TpWork | None] = {}  # None: the weights do not fit
+        self.sized: dict[tuple[float, float, int, int], _Sized | None] = {}  # (prefill, step, batch, floor)
+
+    def of(self, model: ModelShape, load: Load) -> SharedWork:
+        """This, when asked with its very model and load; else a fresh one (nothing shared)."""
+        return self if model is self.model and load is self.load else SharedWork(model, load)
 
 
 class _Sized(NamedTuple):
@@ -239,45 +255,58 @@ def _size_replicas(load: Load, prefill_s: float, step: float, batch: int, floor:
     return None
 
 
-def estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
+def estimate(model: ModelShape, load: Load, hw: Hardware, shared: SharedWork | None = None) -> ServingEstimate:
     """The cheapest (tp, batch, replicas) meeting the SLO; among equal costs the lowest p95, then the first in
     tp-then-batch order. Infeasible (memory, slo or capacity) when there is none, and (range) when the figures
-    are so extreme that the arithmetic leaves the finite floats: that offer is rejected, the plan goes on."""
+    are so extreme that the arithmetic leaves the finite floats: that offer is rejected, the plan goes on.
+
+    ``shared``: work kept between estimates of the same model and load on other shapes; the answer is the same."""
     try:
-        return _estimate(model, load, hw)
+        return _estimate(model, load, hw, SharedWork(model, load) if shared is None else shared.of(model, load))
     except (OverflowError, ValueError, ZeroDivisionError) as exc:  # int(inf), int(nan), ceil(inf), x / 0.0
         raise Infeasible(f"the figures are out of range for an estimate ({exc})", "range") from None
 
 
-def _estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
+def _estimate(model: ModelShape, load: Load, hw: Hardware, shared: SharedWork) -> ServingEstimate:
     context = load.input_tokens + load.output_tokens
     mean_ctx = load.input_tokens + load.output_tokens / 2
     kv = model.kv_bytes_per_token
     weight_bytes = model.weight_bytes
     fits = False
     hours = HOURS_PER_MONTH * load.hours_per_day / 24
-    per_instance_month = hw.usd_per_instance_hour * hours
+    per_instance, per_instance_month = hw.per_instance, hw.usd_per_instance_hour * hours
     fastest_p95 = math.inf
     configs: list[_Config] = []
     bounded = True
     costs: _DecodeCosts | None = None  # the model's other figures, once it fits (so only then can they fail)
     prefill_flops = 0.0
-    for tp in _tp_options(hw.per_instance):
-        free = USABLE_MEMORY * tp * hw.memory_gb * 1e9 - weight_bytes
-        max_batch = int(free // (context * kv)) if free > 0 else 0
-        if max_batch < 1:
+    blocks = shared.blocks
+    for tp in _tp_options(per_instance):
+        # equal keys mean equal arithmetic: a zero of either sign divides by zero (and fails) alike, and the
+        # memory's sign only ever lowers the free memory below zero
+        key = (tp, hw.memory_gb, hw.mem_bw_tbps, hw.peak_tflops)
+        if key in blocks:
+            work = blocks[key]
+        else:
+            free = USABLE_MEMORY * tp * hw.memory_gb * 1e9 - weight_bytes
+            max_batch = int(free // (context * kv)) if free > 0 else 0
+            work = None
+            if max_batch >= 1:
+                if costs is None:
+                    prefill_flops = _prefill_flops(model, load.input_tokens)
+                    costs = _DecodeCosts.of(model, mean_ctx)
+                prefill_s = _prefill_time(prefill_flops, hw, tp)
+                batches = [b for b in BATCH_SIZES if b < max_batch] + [min(max_batch, BATCH_SIZES[-1])]
+                work = _tp_work(load, prefill_s, _decode_steps(costs, hw, tp, batches), batches)
+            blocks[key] = work
+        if work is None:
             continue
         fits = True
-        if costs is None:
-            prefill_flops = _prefill_flops(model, load.input_tokens)
-            costs = _DecodeCosts.of(model, mean_ctx)
-        prefill_s = _prefill_time(prefill_flops, hw, tp)
-        batches = [b for b in BATCH_SIZES if b < max_batch] + [min(max_batch, BATCH_SIZES[-1])]
-        steps = _decode_steps(costs, hw, tp, batches)
-        more, fastest, in_range = _configs(load, hw, tp, prefill_s, steps, batches, per_instance_month, len(configs))
-        configs += more
-        fastest_p95 = min(fastest_p95, fastest)
-        bounded = bounded and in_range
+        for idle_p95, batch, step, floor in work.kept:
+            min_usd = math.ceil(floor * tp / per_instance) * per_instance_month
+            configs.append((min_usd, idle_p95, len(configs), tp, batch, work.prefill_s, step, floor))
+        fastest_p95 = min(fastest_p95, work.fastest_p95)
+        bounded = bounded and work.bounded
     if not fits:
         need = (weight_bytes + context * kv) / 1e9 / USABLE_MEMORY
         have = max(_tp_options(hw.per_instance)) * hw.memory_gb
@@ -285,7 +314,7 @@ def _estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
             f"{have:g} GB per instance < {need:,.0f} GB needed for weights and one sequence's KV cache",
             "memory",
         )
-    best = _cheapest(configs, load, hw.per_instance, per_instance_month, bounded)
+    best = _cheapest(configs, load, hw.per_instance, per_instance_month, bounded, shared.sized)
     if best is None:
         if load.p95_slo_ms is None or fastest_p95 <= load.p95_slo_ms:
             raise Infeasible(f"needs more than {MAX_REPLICAS:,} replicas to carry {load.peak_rps:g} req/s", "capacity")
@@ -309,7 +338,12 @@ def _estimate(model: ModelShape, load: Load, hw: Hardware) -> ServingEstimate:
 
 
 def _cheapest(
-    configs: list[_Config], load: Load, per_instance: int, per_instance_month: float, bounded: bool
+    configs: list[_Config],
+    load: Load,
+    per_instance: int,
+    per_instance_month: float,
+    bounded: bool,
+    sized_before: dict[tuple[float, float, int, int], _Sized | None],
 ) -> tuple[_Config, _Sized] | None:
     """The config with the least (monthly cost, p95), the first in tp-then-batch order among equals, sized; None if
     none can be sized. The same answer as sizing every config in order, but sizing (the queueing) is the costly part.
@@ -339,7 +373,12 @@ def _cheapest(
                 break  # nor can any config after it
             elif (min_usd, _least_p95_at_min_usd(config, load, per_instance, per_instance_month), position) > best_key:
                 continue
-        sized = _size_replicas(load, prefill_s, step, batch, floor)
+        if prefill_s and step:  # sizings kept by their inputs (not zeros: 0.0 and -0.0 are equal keys)
+            memo = (prefill_s, step, batch, floor)
+            sized = sized_before[memo] if memo in sized_before else _size_replicas(load, prefill_s, step, batch, floor)
+            sized_before[memo] = sized
+        else:
+            sized = _size_replicas(load, prefill_s, step, batch, floor)
         if sized is None:
             continue
         key = (

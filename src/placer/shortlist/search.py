@@ -60,6 +60,7 @@ class Search:
         self.looked = np.zeros(len(pairs.row), dtype=np.bool_)
         self.served: dict[int, tuple[int, float] | Rejected] = {}  # serving shape -> (instances, p95 at no RTT)
         self.slo_floor: dict[int, float] = {}  # serving shape -> least user RTT at which the SLO was missed
+        self._shared_at: dict[int, inference_model.SharedWork] = {}  # region code -> estimates at its users' RTT
 
     # --- exact figures ------------------------------------------------------------------------------------
 
@@ -95,10 +96,13 @@ class Search:
                 assert isinstance(self.profile, InferenceProfile)
                 _, bandwidth, peak = inference.gpu_figures(offer, self.profile, self.ctx)
                 code = int(self.market.columns.region[int(self.pairs.row[j])])
-                load = inference.load(self.profile, float(self.pairs.rtt50[code]), float(self.pairs.rtt95[code]))
+                shared = self._shared_at.get(code)
+                if shared is None:
+                    rtt50, rtt95 = float(self.pairs.rtt50[code]), float(self.pairs.rtt95[code])
+                    shared = self._shared_at[code] = self._shared(inference.load(self.profile, rtt50, rtt95))
                 figures = inference.hardware(offer, bandwidth, peak, self._price(j))
                 try:
-                    serving = inference_model.estimate(inference.model_shape(self.profile), load, figures)
+                    serving = inference_model.estimate(shared.model, shared.load, figures, shared)
                 except inference_model.Infeasible as exc:
                     raise Rejected(exc.reason, exc.code) from None
                 result = (float(serving.instances), serving.instances, serving.p95_ms)
@@ -106,6 +110,16 @@ class Search:
             result = exc
         self.keyed[key] = result
         return result
+
+    def _shared(self, load: inference_model.Load) -> inference_model.SharedWork:
+        assert isinstance(self.profile, InferenceProfile)
+        return inference_model.SharedWork(inference.model_shape(self.profile), load)
+
+    @cached_property
+    def _at_no_distance(self) -> inference_model.SharedWork:
+        """The serving shapes' estimates with users at no distance share their per-accelerator work."""
+        assert isinstance(self.profile, InferenceProfile)
+        return self._shared(inference.load(self.profile, 0.0, 0.0))
 
     def _kill(self, mask: Bools, rejected: Rejected) -> None:
         """Reject every pair in ``mask`` not yet looked at, for one reason that holds for all of them."""
@@ -131,10 +145,9 @@ class Search:
         try:
             _, bandwidth, peak = inference.gpu_figures(offer, self.profile, self.ctx)
             figures = inference.hardware(offer, bandwidth, peak, self._price(j))
+            shared = self._at_no_distance
             try:
-                est = inference_model.estimate(
-                    inference.model_shape(self.profile), inference.load(self.profile, 0.0, 0.0), figures
-                )
+                est = inference_model.estimate(shared.model, shared.load, figures, shared)
             except inference_model.Infeasible as exc:
                 raise Rejected(exc.reason, exc.code) from None
             result = (est.instances, est.p95_ms)
