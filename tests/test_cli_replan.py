@@ -8,6 +8,7 @@ unsharded report, a bad profile reported without stopping the batch, and paralle
 from __future__ import annotations
 
 import json
+import platform
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,21 @@ def test_shards_are_stable_and_cover_everything():
     sizes = [sum(1 for o in owners if o == [s]) for s in range(1, 5)]
     assert min(sizes) > 80  # roughly even
     assert Shard(2, 4).holds("./profiles/team-1/p1.yaml") == Shard(2, 4).holds("profiles/team-1/p1.yaml")
+
+
+def test_a_worker_gives_its_free_heap_back_after_each_chunk(fleet: Path, monkeypatch: pytest.MonkeyPatch):
+    """Forked workers call glibc's malloc_trim once per chunk (their heap's high-water mark would stay)."""
+    from placer import batch
+    from placer.catalog.loader import load_catalog
+    from placer.shortlist import Shortlister
+
+    calls: list[int] = []
+    monkeypatch.setattr(batch, "_TRIM", calls.append)
+    monkeypatch.setattr(batch, "_WORKER", (Shortlister(load_catalog(MINI_CATALOG)), batch.ReplanOptions()))
+    paths = sorted(str(p) for p in (fleet / "fleet").glob("*.yaml"))[:3]
+    done = batch._work(paths)
+    assert [e["file"] for e in done] == paths and calls == [0]
+    monkeypatch.setattr(batch, "_TRIM", None)
+    batch._trimmed_after_each_chunk()  # what a worker runs first: glibc's malloc_trim, where there is glibc
+    if platform.libc_ver()[0] == "glibc":
+        assert batch._TRIM is not None and batch._TRIM(0) in (0, 1)
