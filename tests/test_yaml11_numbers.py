@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from placer.cli.app import app
@@ -56,3 +58,19 @@ def test_bad_price_age_variable_is_an_input_error(raw: str, monkeypatch: pytest.
     assert len(str(caught.value)) < 200  # a 5,000-digit value is clipped, not echoed
     monkeypatch.setenv(MAX_AGE_ENV, " 30 ")
     assert max_age_days() == 30
+
+
+@given(st.text(max_size=80), st.tuples(st.booleans(), st.booleans()))
+def test_kept_scalar_tags_are_the_resolvers(value: str, implicit: tuple[bool, bool]) -> None:
+    """Tags are kept per (short scalar, implicit) across documents: asked twice, both are the resolver's own."""
+    import yaml
+
+    from placer import yamldoc
+
+    loader = yamldoc._Loader("")
+    try:
+        fresh = loader.resolve(yaml.ScalarNode, value, implicit)
+        assert yamldoc._scalar_tag(loader, value, implicit) == fresh
+        assert yamldoc._scalar_tag(loader, value, implicit) == fresh
+    finally:
+        loader.dispose()

@@ -260,11 +260,7 @@ def _compose(loader: Any, fail: Any) -> yaml.Node | None:
                     None, None, f"found duplicate anchor {event.anchor!r} (first on line {first})", start
                 )
             if isinstance(event, yaml.ScalarEvent):
-                tag = (
-                    event.tag
-                    if event.tag not in (None, "!")
-                    else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-                )
+                tag = event.tag if event.tag not in (None, "!") else _scalar_tag(loader, event.value, event.implicit)
                 node = yaml.ScalarNode(tag, event.value, start, end, style=event.style)
             else:
                 kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
@@ -294,6 +290,24 @@ def _compose(loader: Any, fail: Any) -> yaml.Node | None:
             "expected a single document in the stream", None, "but found another document", second.start_mark
         )
     return root
+
+
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}  # (short plain scalar, implicit) -> its tag
+_RESOLVED_KEPT = 4096
+
+
+def _scalar_tag(loader: Any, value: str, implicit: tuple[bool, bool]) -> str:
+    """The resolver's tag for a plain scalar, kept for short ones: a fleet's profiles repeat the same keys and
+    values, and the resolver tries its regular expressions on each (a pure function of value and implicit)."""
+    key = (value, implicit)
+    tag = _RESOLVED.get(key)
+    if tag is None:
+        tag = loader.resolve(yaml.ScalarNode, value, implicit)
+        if len(value) <= 64:
+            if len(_RESOLVED) >= _RESOLVED_KEPT:
+                _RESOLVED.clear()
+            _RESOLVED[key] = tag
+    return tag
 
 
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})

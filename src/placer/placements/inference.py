@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from placer.catalog.models import ApiOffer, GpuOffer, HardwareSpec
 from placer.estimate import api, inference
@@ -80,18 +81,26 @@ def hardware(offer: GpuOffer, bandwidth: float, peak: float, price: float) -> in
     )
 
 
-def score_gpu(offer: GpuOffer, profile: InferenceProfile, ctx: Context) -> list[Placement]:
+def score_gpu(
+    offer: GpuOffer,
+    profile: InferenceProfile,
+    ctx: Context,
+    shared_at: Callable[[float, float], inference.SharedWork] | None = None,
+) -> list[Placement]:
+    """``shared_at(rtt50, rtt95)``: work kept between estimates with users that far (a fleet re-plan's)."""
     hw, bandwidth, peak = gpu_figures(offer, profile, ctx)
     m = profile.model
-    shape = model_shape(profile)
     rtt50, rtt95, measured = user_rtt(ctx, offer)
+    shared = shared_at(rtt50, rtt95) if shared_at is not None else None
+    shape, served = (shared.model, shared.load) if shared is not None else (model_shape(profile), None)
     placements: list[Placement] = []
     failure: inference.Infeasible | None = None
     for pricing in pricing_options(offer, profile.constraints):
         price = offer.prices[pricing]
         figures = hardware(offer, bandwidth, peak, price.usd)
         try:
-            est = inference.estimate(shape, load(profile, rtt50, rtt95), figures)
+            at = served if served is not None else load(profile, rtt50, rtt95)
+            est = inference.estimate(shape, at, figures, shared)
         except inference.Infeasible as exc:
             failure = failure or exc
             continue

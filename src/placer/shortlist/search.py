@@ -60,7 +60,7 @@ class Search:
         self.looked = np.zeros(len(pairs.row), dtype=np.bool_)
         self.served: dict[int, tuple[int, float] | Rejected] = {}  # serving shape -> (instances, p95 at no RTT)
         self.slo_floor: dict[int, float] = {}  # serving shape -> least user RTT at which the SLO was missed
-        self._shared_at: dict[int, inference_model.SharedWork] = {}  # region code -> estimates at its users' RTT
+        self._shared_at: dict[tuple[str, str], inference_model.SharedWork] = {}  # users' RTT -> estimates there
 
     # --- exact figures ------------------------------------------------------------------------------------
 
@@ -96,10 +96,7 @@ class Search:
                 assert isinstance(self.profile, InferenceProfile)
                 _, bandwidth, peak = inference.gpu_figures(offer, self.profile, self.ctx)
                 code = int(self.market.columns.region[int(self.pairs.row[j])])
-                shared = self._shared_at.get(code)
-                if shared is None:
-                    rtt50, rtt95 = float(self.pairs.rtt50[code]), float(self.pairs.rtt95[code])
-                    shared = self._shared_at[code] = self._shared(inference.load(self.profile, rtt50, rtt95))
+                shared = self.shared_at(float(self.pairs.rtt50[code]), float(self.pairs.rtt95[code]))
                 figures = inference.hardware(offer, bandwidth, peak, self._price(j))
                 try:
                     serving = inference_model.estimate(shared.model, shared.load, figures, shared)
@@ -111,15 +108,16 @@ class Search:
         self.keyed[key] = result
         return result
 
-    def _shared(self, load: inference_model.Load) -> inference_model.SharedWork:
+    def shared_at(self, rtt50: float, rtt95: float) -> inference_model.SharedWork:
+        """The estimates with users this far share their per-accelerator work (kept by the RTTs' bits, so 0.0
+        and -0.0 are two places)."""
         assert isinstance(self.profile, InferenceProfile)
-        return inference_model.SharedWork(inference.model_shape(self.profile), load)
-
-    @cached_property
-    def _at_no_distance(self) -> inference_model.SharedWork:
-        """The serving shapes' estimates with users at no distance share their per-accelerator work."""
-        assert isinstance(self.profile, InferenceProfile)
-        return self._shared(inference.load(self.profile, 0.0, 0.0))
+        key = (rtt50.hex(), rtt95.hex())
+        shared = self._shared_at.get(key)
+        if shared is None:
+            load = inference.load(self.profile, rtt50, rtt95)
+            shared = self._shared_at[key] = inference_model.SharedWork(inference.model_shape(self.profile), load)
+        return shared
 
     def _kill(self, mask: Bools, rejected: Rejected) -> None:
         """Reject every pair in ``mask`` not yet looked at, for one reason that holds for all of them."""
@@ -145,7 +143,7 @@ class Search:
         try:
             _, bandwidth, peak = inference.gpu_figures(offer, self.profile, self.ctx)
             figures = inference.hardware(offer, bandwidth, peak, self._price(j))
-            shared = self._at_no_distance
+            shared = self.shared_at(0.0, 0.0)  # users at no distance
             try:
                 est = inference_model.estimate(shared.model, shared.load, figures, shared)
             except inference_model.Infeasible as exc:
@@ -258,7 +256,7 @@ class Search:
         if isinstance(offer, GpuOffer) and isinstance(profile, TrainingProfile):
             return training.score(offer, profile, self.ctx)
         if isinstance(offer, GpuOffer) and isinstance(profile, InferenceProfile):
-            return inference.score_gpu(offer, profile, self.ctx)
+            return inference.score_gpu(offer, profile, self.ctx, self.shared_at)
         raise AssertionError("pair of an offer kind this workload does not use")  # pragma: no cover
 
     def placement(self, j: int) -> Placement:
@@ -277,16 +275,18 @@ class Search:
         analytic bounds of every pair sharing it into (near-)exact ones, and rejects a failing shape in bulk,
         so the search pops little more than the shortlist itself."""
         pairs = self.pairs
-        gpu = np.flatnonzero(pairs.pricing < PER_TOKEN)
-        if gpu.size == 0:
+        n_gpu = int(np.count_nonzero(pairs.pricing < PER_TOKEN))
+        if n_gpu == 0:
             return
+        assert n_gpu == len(pairs.row) or pairs.pricing[n_gpu - 1] < PER_TOKEN <= pairs.pricing[n_gpu]
+        gpu = slice(0, n_gpu)  # build_pairs lists GPU pairs first: a view, not a gather
         price = self.market.columns.price[pairs.pricing[gpu], pairs.row[gpu]]
         if isinstance(self.profile, InferenceProfile):
             groups, first, where = group_index(pairs.serving[gpu])
             counts = np.full(groups.size, np.nan)
             base = np.full(groups.size, np.nan)
             for g, at in enumerate(first.tolist()):
-                got = self._served(int(gpu[at]))
+                got = self._served(at)
                 if not isinstance(got, Rejected):
                     counts[g], base[g] = got
             hours = inference_model.HOURS_PER_MONTH * self.profile.inference.hours_per_day / 24
@@ -307,7 +307,7 @@ class Search:
             hours_of = np.full(keys.size, np.nan)
             wall_of = np.full(keys.size, np.nan)
             for k, at in enumerate(first.tolist()):
-                trained = self._key_estimate(int(gpu[at]))
+                trained = self._key_estimate(at)
                 if isinstance(trained, Rejected):
                     self._kill(pairs.key == keys[k], trained)
                 else:

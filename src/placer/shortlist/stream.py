@@ -19,7 +19,13 @@ class BoundStream:
         self.primary = primary
         self.secondary = secondary
         self.group = group
-        self.rest = [members[group[members] == g] for g in range(4)]
+        of = group[members]
+        sizes = np.bincount(of, minlength=4).tolist()
+        # mostly one group holds them all (nothing over budget, no assumed price): no mask then
+        self.rest = [
+            members if size == members.size else members[of == g] if size else members[:0]
+            for g, size in enumerate(sizes)
+        ]
         self.g = 0
         self.wave = FIRST_WAVE
         self.buffer: list[int] = []
