@@ -436,6 +436,17 @@ def test_shapes_sharing_their_accelerator_work_get_the_estimate_each_gets_alone(
         assert _told(model, load, hw, shared) == _told(model, load, hw, None)
 
 
+def test_figures_that_are_not_floats_share_no_work():
+    """An int equal to a float is an equal key, but not equal arithmetic: 16 × int(1e308) × 1e12 overflows."""
+    model = ModelShape(70e9, 35e9, "fp8")
+    load = Load(128, 1, 20.0, 10.0, 0.0, None, 0.0, 0.0)
+    as_float, as_int = Hardware(125.0, 1e308, 16.0, 16, 1.0), Hardware(125.0, int(1e308), 16.0, 16, 1.0)
+    shared = inference.SharedWork(model, load)
+    assert _told(model, load, as_float, shared) == _told(model, load, as_float, None)
+    assert _told(model, load, as_int, shared) == _told(model, load, as_int, None)
+    assert _told(model, load, as_int, None)[0] == "infeasible"  # the range rejection, not the float's answer
+
+
 def test_work_is_shared_only_with_the_model_and_load_it_was_made_for():
     model = ModelShape(8e9, 8e9, "bf16", 32, 8, 128)
     load = Load(1000, 250, 2.0, 1.0, 24.0, 6000.0, 0.0, 0.0)

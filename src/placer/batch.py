@@ -124,7 +124,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
         import ctypes  # noqa: PLC0415 - only a parallel re-plan needs it
 
         trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):
         return None
     return trim
 

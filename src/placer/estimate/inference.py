@@ -281,11 +281,13 @@ def _estimate(model: ModelShape, load: Load, hw: Hardware, shared: SharedWork) -
     costs: _DecodeCosts | None = None  # the model's other figures, once it fits (so only then can they fail)
     prefill_flops = 0.0
     blocks = shared.blocks
+    # equal keys mean equal arithmetic: a zero of either sign divides by zero (and fails) alike, and the memory's
+    # sign only ever lowers the free memory below zero; not so for figures that are not floats (an int equal to a
+    # float can overflow where the float gives inf), which share nothing
+    floats = type(hw.memory_gb) is float and type(hw.mem_bw_tbps) is float and type(hw.peak_tflops) is float
     for tp in _tp_options(per_instance):
-        # equal keys mean equal arithmetic: a zero of either sign divides by zero (and fails) alike, and the
-        # memory's sign only ever lowers the free memory below zero
         key = (tp, hw.memory_gb, hw.mem_bw_tbps, hw.peak_tflops)
-        if key in blocks:
+        if floats and key in blocks:
             work = blocks[key]
         else:
             free = USABLE_MEMORY * tp * hw.memory_gb * 1e9 - weight_bytes
@@ -298,7 +300,8 @@ def _estimate(model: ModelShape, load: Load, hw: Hardware, shared: SharedWork) -
                 prefill_s = _prefill_time(prefill_flops, hw, tp)
                 batches = [b for b in BATCH_SIZES if b < max_batch] + [min(max_batch, BATCH_SIZES[-1])]
                 work = _tp_work(load, prefill_s, _decode_steps(costs, hw, tp, batches), batches)
-            blocks[key] = work
+            if floats:
+                blocks[key] = work
         if work is None:
             continue
         fits = True

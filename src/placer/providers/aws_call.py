@@ -179,6 +179,8 @@ def short_read(exc: BaseException) -> str | None:
     ``_check_body`` measures. Either way the user is told the same fact."""
     from http.client import IncompleteRead  # noqa: PLC0415  (only a failed call asks)
 
+    from botocore.exceptions import IncompleteReadError  # noqa: PLC0415
+
     seen: set[int] = set()
     todo: list[BaseException] = [exc]
     while todo:
@@ -186,6 +188,10 @@ def short_read(exc: BaseException) -> str | None:
         if id(current) in seen:
             continue
         seen.add(id(current))
+        if isinstance(current, IncompleteReadError):  # botocore's own count of a streamed body (S3)
+            got, announced = current.kwargs.get("actual_bytes"), current.kwargs.get("expected_bytes")
+            if isinstance(got, int) and isinstance(announced, int):
+                return f"received {got:,} of {announced:,} bytes"
         if isinstance(current, IncompleteRead):
             partial = current.partial
             received = partial if isinstance(partial, int) else len(partial)
