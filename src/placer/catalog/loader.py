@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from placer.catalog.models import CATALOG_SCHEMA_VERSION, Catalog
 from placer.errors import CatalogError, SourceLocation
 from placer.field_errors import validation_error
-from placer.yamldoc import YamlDocument, check_json_keys, clip, dotted_path, excerpt, read_text
+from placer.json_keys import check_json_keys
+from placer.yamldoc import YamlDocument, clip, dotted_path, excerpt, read_text
 
 EMBEDDED = "catalog.json"
 # A snapshot of every provider's live prices is tens of MB (the fleet benchmark's 50,000 offers: ~35 MB); a file

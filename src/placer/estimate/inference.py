@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from placer.estimate.model_shape import BYTES, GQA_KV_DIM, ModelShape, approx_layers
-from placer.estimate.queueing import wait_quantiles
+from placer.estimate.replicas import HUGE, MAX_REPLICAS, MAX_UTILISATION, Config, Sized, cheapest
 
-__all__ = ["BYTES", "GQA_KV_DIM", "ModelShape", "approx_layers"]  # the model's geometry, used with the estimator
+# the model's geometry and the replica limits, used with the estimator
+__all__ = ["BYTES", "GQA_KV_DIM", "MAX_REPLICAS", "MAX_UTILISATION", "ModelShape", "approx_layers"]
 
 EFF_BANDWIDTH = 0.77  # single-stream Llama 3.1 8B on A100 decodes at ~77 % of the bandwidth ceiling
 EFF_COMPUTE = 0.5
 EFF_PREFILL = 0.5
 USABLE_MEMORY = 0.9
-MAX_UTILISATION = 0.85
 TP_ALLREDUCE_S = 10e-6  # one NVLink all-reduce of a decode step's activations; two per layer (assumption)
 HOURS_PER_MONTH = 730.0
 
@@ -88,10 +88,7 @@ def _tp_options(per_instance: int) -> list[int]:
     return [tp for tp in (1, 2, 4, 8, 16) if tp <= per_instance]
 
 
-MAX_REPLICAS = 100_000
-REPLICA_SEARCH = 64  # replicas beyond the analytic lower bound tried for queueing slack
 BATCH_SIZES = tuple(2**i for i in range(12))  # streams per replica: 1, 2, 4 … 2048, and as many as fit if fewer
-HUGE = 1e300  # seconds; times up to this keep every derived latency free of NaN (see _Config)
 
 
 def prefill_seconds(model: ModelShape, hw: Hardware, tp: int, prompt_tokens: int) -> float:
@@ -152,14 +149,6 @@ def _decode_steps(costs: _DecodeCosts, hw: Hardware, tp: int, batches: list[int]
     return steps
 
 
-# One (tensor parallel, batch) way to serve, as a plain tuple (there are dozens per estimate):
-#   (min_usd, min_p95_ms, position, tp, batch, prefill_s, step_s, floor)
-# floor: the fewest replicas that could carry the peak within the SLO before queueing, so the config costs at least
-# min_usd a month; min_p95_ms: its p95 with no queue and no prefill stall, a lower bound on its p95 when the times
-# are in [0, HUGE] and the rate and output are not negative; position: tp-then-batch order, which breaks ties.
-_Config = tuple[float, float, int, int, int, float, float, int]
-
-
 class _TpWork(NamedTuple):
     """One tensor-parallel degree's configs on one accelerator, before its price and how many come per instance:
     the same for every shape of that accelerator (1, 2, 4 or 8 to an instance, any price), so worked out once
@@ -218,41 +207,11 @@ class SharedWork:
         self.model = model
         self.load = load
         self.blocks: dict[tuple[int, float, float, float], _TpWork | None] = {}  # None: the weights do not fit
-        self.sized: dict[tuple[float, float, int, int], _Sized | None] = {}  # (prefill, step, batch, floor)
+        self.sized: dict[tuple[float, float, int, int], Sized | None] = {}  # (prefill, step, batch, floor)
 
     def of(self, model: ModelShape, load: Load) -> SharedWork:
         """This, when asked with its very model and load; else a fresh one (nothing shared)."""
         return self if model is self.model and load is self.load else SharedWork(model, load)
-
-
-class _Sized(NamedTuple):
-    replicas: int
-    service_s: float
-    step_s: float  # the decode step, stretched by prefill stalls
-    wait50_s: float
-    wait95_s: float
-
-
-def _size_replicas(load: Load, prefill_s: float, step: float, batch: int, floor: int) -> _Sized | None:
-    """Fewest replicas from ``floor`` that carry the peak and meet the SLO, or None within the search window.
-
-    Each request costs a replica its prefill plus a 1/batch share of its decode steps; prefills also stall
-    the running batch, stretching every decode step by 1 / (1 − prefill share of the replica's time).
-    """
-    for replicas in range(floor, min(floor + REPLICA_SEARCH, MAX_REPLICAS + 1)):
-        prefill_share = load.peak_rps / replicas * prefill_s
-        if prefill_share >= MAX_UTILISATION:
-            continue
-        step_eff = step / (1 - prefill_share)
-        service_s = prefill_s + load.output_tokens * step_eff
-        slots = replicas * batch
-        if load.peak_rps * service_s / slots > MAX_UTILISATION:
-            continue
-        wait95, wait50 = wait_quantiles(slots, load.peak_rps, service_s, (0.95, 0.5))
-        p95_ms = load.rtt_p95_ms + (service_s + wait95) * 1000
-        if load.p95_slo_ms is None or p95_ms <= load.p95_slo_ms:
-            return _Sized(replicas, service_s, step_eff, wait50, wait95)
-    return None
 
 
 def estimate(model: ModelShape, load: Load, hw: Hardware, shared: SharedWork | None = None) -> ServingEstimate:
@@ -276,7 +235,7 @@ def _estimate(model: ModelShape, load: Load, hw: Hardware, shared: SharedWork) -
     hours = HOURS_PER_MONTH * load.hours_per_day / 24
     per_instance, per_instance_month = hw.per_instance, hw.usd_per_instance_hour * hours
     fastest_p95 = math.inf
-    configs: list[_Config] = []
+    configs: list[Config] = []
     bounded = True
     costs: _DecodeCosts | None = None  # the model's other figures, once it fits (so only then can they fail)
     prefill_flops = 0.0
@@ -317,7 +276,7 @@ def _estimate(model: ModelShape, load: Load, hw: Hardware, shared: SharedWork) -
             f"{have:g} GB per instance < {need:,.0f} GB needed for weights and one sequence's KV cache",
             "memory",
         )
-    best = _cheapest(configs, load, hw.per_instance, per_instance_month, bounded, shared.sized)
+    best = cheapest(configs, load, hw.per_instance, per_instance_month, bounded, shared.sized)
     if best is None:
         if load.p95_slo_ms is None or fastest_p95 <= load.p95_slo_ms:
             raise Infeasible(f"needs more than {MAX_REPLICAS:,} replicas to carry {load.peak_rps:g} req/s", "capacity")
@@ -338,75 +297,3 @@ def _estimate(model: ModelShape, load: Load, hw: Hardware, shared: SharedWork) -
         instance_hours=instances * hours,
         kv_bytes_per_token=kv,
     )
-
-
-def _cheapest(
-    configs: list[_Config],
-    load: Load,
-    per_instance: int,
-    per_instance_month: float,
-    bounded: bool,
-    sized_before: dict[tuple[float, float, int, int], _Sized | None],
-) -> tuple[_Config, _Sized] | None:
-    """The config with the least (monthly cost, p95), the first in tp-then-batch order among equals, sized; None if
-    none can be sized. The same answer as sizing every config in order, but sizing (the queueing) is the costly part.
-
-    So configs are sized in increasing order of their bounds (min_usd, min_p95_ms) — more replicas only add cost,
-    prefill stalls only stretch the step and queueing only adds wait — and the search stops once a bound passes the
-    best found. The bounds need a price, RTT, rate and output that are finite and not negative, and times in
-    [0, HUGE] (``bounded``); failing that, every config is sized in order, skipping only those whose cost bound
-    exceeds the best cost so far.
-    """
-    ordered = (
-        bounded
-        and 0 <= per_instance_month < math.inf
-        and math.isfinite(load.rtt_p95_ms)
-        and load.peak_rps >= 0
-        and load.output_tokens >= 0
-    )
-    best: tuple[_Config, _Sized] | None = None
-    best_key = (math.inf, math.inf, len(configs))  # (monthly usd, p95 ms, position)
-    for config in sorted(configs) if ordered else configs:
-        min_usd, min_p95, position, tp, batch, prefill_s, step, floor = config
-        if best is not None:
-            if not ordered:
-                if min_usd > best_key[0]:
-                    continue  # more replicas only add cost: this cannot beat the best so far
-            elif (min_usd, min_p95, position) > best_key:
-                break  # nor can any config after it
-            elif (min_usd, _least_p95_at_min_usd(config, load, per_instance, per_instance_month), position) > best_key:
-                continue
-        if prefill_s and step:  # sizings kept by their inputs (not zeros: 0.0 and -0.0 are equal keys)
-            memo = (prefill_s, step, batch, floor)
-            sized = sized_before[memo] if memo in sized_before else _size_replicas(load, prefill_s, step, batch, floor)
-            sized_before[memo] = sized
-        else:
-            sized = _size_replicas(load, prefill_s, step, batch, floor)
-        if sized is None:
-            continue
-        key = (
-            math.ceil(sized.replicas * tp / per_instance) * per_instance_month,
-            load.rtt_p95_ms + (sized.wait95_s + sized.service_s) * 1000,
-            position,
-        )
-        if best is None or key < best_key:
-            best, best_key = (config, sized), key
-    return best
-
-
-def _least_p95_at_min_usd(config: _Config, load: Load, per_instance: int, per_instance_month: float) -> float:
-    """A tighter lower bound on the config's p95 (ms) should it cost only min_usd: it then runs no more replicas than
-    fit in the floor's instances, so prefill stalls its decode step at least as much as at that count.
-
-    min_p95_ms when that argument fails in floating point (more replicas could cost the same, say at a zero price);
-    inf when even that count is overloaded by prefill (so the config costs more than min_usd).
-    """
-    min_usd, min_p95, _, tp, _, prefill_s, step, floor = config
-    instances = math.ceil(floor * tp / per_instance)
-    most = instances * per_instance // tp
-    if not (math.ceil((most + 1) * tp / per_instance) > instances and (instances + 1) * per_instance_month > min_usd):
-        return min_p95
-    prefill_share = load.peak_rps / most * prefill_s
-    if prefill_share >= MAX_UTILISATION:
-        return math.inf
-    return load.rtt_p95_ms + (prefill_s + load.output_tokens * (step / (1 - prefill_share))) * 1000

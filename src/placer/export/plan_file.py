@@ -14,8 +14,9 @@ from pydantic import ValidationError
 
 from placer.errors import InputError, SourceLocation
 from placer.field_errors import validation_error
+from placer.json_keys import check_json_keys
 from placer.plan import PLAN_SCHEMA_VERSION, Plan
-from placer.yamldoc import MAX_BYTES, YamlDocument, check_json_keys, parse_yaml, read_text
+from placer.yamldoc import MAX_BYTES, YamlDocument, parse_yaml, read_text
 
 MAX_PLAN_BYTES = 50 * MAX_BYTES  # a plan lists every rejected offer: far bigger than any profile
 
