@@ -46,6 +46,7 @@ class Pairs:
     rtt50: Floats = field(default_factory=lambda: np.zeros(0))  # per region code: users' mean RTT
     rtt95: Floats = field(default_factory=lambda: np.zeros(0))  # and worst
     serving: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # GPU serving shape (× zero price)
+    gpu_price: Floats = field(default_factory=lambda: np.zeros(0))  # the price of each GPU pair (they come first)
 
 
 @dataclass
@@ -180,7 +181,7 @@ def _training_bounds(market: Market, profile: TrainingProfile, pairs: Pairs) -> 
             rate[h] = peak * 1e12 * mfu * 3600  # FLOPs per accelerator-hour at full scaling and goodput
     acc_hours = profile.flops / rate[cols.hardware[row]]
     per = cols.per_instance[row]
-    price = cols.price[p, row]
+    price = pairs.gpu_price = cols.price[p, row]
     pairs.cost_lb = acc_hours / per * price + pairs.egress_usd
     if profile.resources.count is not None:
         most = np.ceil(profile.resources.count / per) * per
@@ -254,7 +255,7 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     shape = cols.shape[g_row]
     instances = np.maximum(1.0, np.ceil(need / per - 1e-9))[shape]
     hours = inference_model.HOURS_PER_MONTH * spec.hours_per_day / 24
-    gpu_price = cols.price[g_p, g_row]
+    gpu_price = pairs.gpu_price = cols.price[g_p, g_row]
     gpu_cost = instances * (gpu_price * hours) + pairs.egress_usd[:n_gpu]
     idle_ms = (prefill / (tp_max * flops * inference_model.EFF_PREFILL) + spec.output_tokens * step) * 1000
     gpu_p95 = rtt95[:n_gpu] + idle_ms[shape]

@@ -280,7 +280,7 @@ class Search:
             return
         assert n_gpu == len(pairs.row) or pairs.pricing[n_gpu - 1] < PER_TOKEN <= pairs.pricing[n_gpu]
         gpu = slice(0, n_gpu)  # build_pairs lists GPU pairs first: a view, not a gather
-        price = self.market.columns.price[pairs.pricing[gpu], pairs.row[gpu]]
+        price = pairs.gpu_price
         if isinstance(self.profile, InferenceProfile):
             groups, first, where = group_index(pairs.serving[gpu])
             counts = np.full(groups.size, np.nan)
