@@ -159,10 +159,13 @@ def plan_fleet(
     _WORKER = (engine, options)
     size = max(1, min(256, len(paths) // (max(1, options.jobs) * 8) or 1))
     entries: list[ReplanEntry] = []
+    trim = _malloc_trim()  # after each chunk, here too: the entries pile up in this process
     try:
         if options.jobs <= 1 or len(paths) <= size:
             for chunk in _chunks(paths, size):
                 entries.extend(ReplanEntry.model_validate(e) for e in _work(chunk))
+                if trim is not None:
+                    trim(0)
                 if progress:
                     progress(len(chunk))
         else:
@@ -173,7 +176,6 @@ def plan_fleet(
             gc.freeze()
             with context.Pool(options.jobs, initializer=_trimmed_after_each_chunk) as pool:
                 gc.unfreeze()
-                trim = _malloc_trim()  # the entries pile up here: what unpacking them left free goes back
                 for done in pool.imap(_work, _chunks(paths, size)):
                     entries.extend(ReplanEntry.model_validate(e) for e in done)
                     if trim is not None:
