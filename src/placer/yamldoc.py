@@ -275,6 +275,7 @@ def _scalar_tag(loader: Any, value: str, implicit: tuple[bool, bool]) -> str:
     return tag
 
 
+_STR = "tag:yaml.org,2002:str"
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _LEADING_ZERO_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
@@ -336,6 +337,8 @@ class _Builder:
             self.active.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        if node.tag == _STR:  # what SafeConstructor.construct_yaml_str returns, without its bookkeeping
+            return node.value
         if node.tag in _NUMBER_TAGS and not node.style:  # plain, not quoted (libyaml says "", PyYAML None)
             trap = _yaml11_trap(node.value)
             if trap:
