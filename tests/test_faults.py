@@ -112,10 +112,13 @@ def _status(code: int, phrase: str, named: dict[str, str]) -> Callable[[Source],
     return lambda source: named.get(source.name, f"HTTP {code} {phrase}")
 
 
-def _truncated(source: Source, server: FakeServer) -> str:
+def _cut_short(source: Source, received: int = 20) -> str:
     """Every source says a short body in the same words, whichever library read it."""
-    size = len(source.sample_body())
-    return f"{source.where(server)} failed after 3 attempts: the response was cut short (received 20 of {size:,} bytes)"
+    return f"the response was cut short (received {received} of {len(source.sample_body()):,} bytes)"
+
+
+def _truncated(source: Source, server: FakeServer) -> str:
+    return f"{source.where(server)} failed after 3 attempts: {_cut_short(source)}"
 
 
 def _reset_mid_body(source: Source, server: FakeServer) -> str:
@@ -401,7 +404,7 @@ def test_each_change_of_problem_is_named_with_its_attempt_and_the_last_one_ends_
     busy = source.error_reply(503)
     with serving(source, lambda server: scripted(busy, ok_reply(source, truncate_at=20), busy)) as server:
         outcome = run_cli(monkeypatch, source, server)
-    cut = _truncated(source, server).removeprefix(f"{source.where(server)} failed after 3 attempts: ")
+    cut = _cut_short(source)
     status = BUSY(source)
     expected = f"{source.where(server)} failed after 3 attempts: {status}; attempt 2: {cut}; attempt 3: {status}"
     assert outcome.exit_code == _expected_exit(source, "http-503", cached=True), outcome.stderr
@@ -430,7 +433,7 @@ def test_a_body_cut_short_is_named_so_whichever_way_botocore_reads_it(
     source.seed()
     with serving(source, lambda server: scripted(*[ok_reply(source, truncate_at=cut)] * 3)) as server:
         outcome = run_cli(monkeypatch, source, server)
-    expected = _truncated(source, server).replace("(received 20 of", f"(received {cut} of")
+    expected = f"{source.where(server)} failed after 3 attempts: {_cut_short(source, cut)}"
     assert outcome.lines == [source.line(server, expected, cached=True)]
 
 

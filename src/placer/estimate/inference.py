@@ -151,8 +151,8 @@ def _decode_steps(costs: _DecodeCosts, hw: Hardware, tp: int, batches: list[int]
 
 class _TpWork(NamedTuple):
     """One tensor-parallel degree's configs on one accelerator, before its price and how many come per instance:
-    the same for every shape of that accelerator (1, 2, 4 or 8 to an instance, any price), so worked out once
-    per (model, load) when a SharedWork is given.
+    the same for every shape of that accelerator (1, 2, 4 or 8 to an instance, any price), so kept in the
+    SharedWork of its (model, load).
 
     kept: (idle p95 ms, batch, decode step s, replica floor) of each config that can meet the SLO within
     MAX_REPLICAS, in batch order; fastest_p95: the least idle p95 of all its configs; bounded: whether every
