@@ -18,7 +18,7 @@ from placer.catalog.loader import embedded_catalog
 from placer.catalog.models import Catalog
 from placer.errors import PlacerError
 from placer.plan import Plan
-from placer.planner import PlanOptions, make_plan
+from placer.planner import PlanOptions, context_for, make_plan
 from placer.profile import load_profile
 from placer.shortlist import Shortlister, shortlist
 
@@ -122,6 +122,73 @@ def test_one_estimate_serves_a_whole_shape_of_a_large_market():
     assert found.candidates > 500
     assert found.examined < found.candidates
     assert found.estimates <= 12  # one per hardware shape at most, not one per offer
+
+
+def _with_reserved(offer):
+    """A GPU offer with a reserved price (60 % of its on-demand) where it has none."""
+    if offer.kind != "gpu" or "reserved" in offer.prices or "on-demand" not in offer.prices:
+        return offer
+    od = offer.prices["on-demand"]
+    reserved = od.model_copy(update={"usd": od.usd * 0.6, "basis": "reserved_1yr_no_upfront"})
+    return offer.model_copy(update={"prices": {**offer.prices, "reserved": reserved}})
+
+
+def test_on_demand_and_reserved_pairs_of_a_shape_share_one_training_estimate():
+    """The price only scales a training run's cost: a shape's on-demand and reserved pairs are one estimate."""
+    market = MINI.model_copy(update={"offers": [_with_reserved(o) for o in MINI.offers]})
+    text = "kind: training\nname: t\nmodel: {parameters: 8B}\ntraining: {tokens: 300B}\n"
+    on_demand = shortlist(profile_from(text), market)
+    profile = profile_from(text + "constraints: {reserved: allow}\n")
+    both = shortlist(profile, market)
+    assert_same_top(make_plan(profile, market), both.plan)
+    assert both.candidates == 2 * on_demand.candidates
+    assert both.estimates == on_demand.estimates
+    assert both.plan.chosen is not None and both.plan.chosen.pricing == "reserved"
+
+
+def test_offers_differing_only_in_interconnect_or_cap_share_one_serving_estimate():
+    """A serving estimate reads the accelerator, how many and their memory: not the interconnect or the cap."""
+    copies = []
+    for offer in MINI.offers:
+        copies.append(offer)
+        if offer.kind == "gpu":
+            other = "ethernet" if offer.interconnect != "ethernet" else "infiniband"
+            copies.append(offer.model_copy(update={"id": f"{offer.id}#eth", "interconnect": other}))
+            copies.append(offer.model_copy(update={"id": f"{offer.id}#cap", "max_instances": 3}))
+    market = MINI.model_copy(update={"offers": copies})
+    text = (
+        "kind: inference\nname: i\nmodel: {name: llama-3.1-8b, parameters: 8B}\n"
+        "inference: {requests_per_second: 5, input_tokens: 500, output_tokens: 200, hosted_api: false}\n"
+    )
+    profile = profile_from(text)
+    alone = shortlist(profile, MINI)
+    found = shortlist(profile, market)
+    assert_same_top(make_plan(profile, market), found.plan)
+    assert found.candidates == 3 * alone.candidates
+    assert found.estimates == alone.estimates
+
+
+def test_the_users_rtt_rows_are_kept_per_list_of_places_and_cannot_be_changed(embedded):
+    """A fleet repeats a few lists of user places: each list's RTTs are worked out once, and shared read-only."""
+    market = embedded[1].market
+
+    def ctx(users: str):
+        text = (
+            "kind: inference\nname: i\nmodel: {name: llama-3.1-8b, parameters: 8B}\n"
+            f"inference: {{requests_per_second: 5, input_tokens: 500, output_tokens: 200, user_regions: {users}}}\n"
+        )
+        return context_for(profile_from(text), market.index)
+
+    first = market.rtts(ctx("[us-east, eu-west]"))
+    again = market.rtts(ctx("[us-east, eu-west]"))
+    assert again[0] is first[0] and again[1] is first[1]
+    swapped = market.rtts(ctx("[eu-west, us-east]"))
+    assert swapped[1].tolist() == first[1].tolist()  # the worst is the same; the mean is summed in the users' order
+    with pytest.raises(ValueError, match="read-only"):
+        first[0][0] = 1.0
+    one = market.rtts(ctx("[us-east]"))
+    east = market.rtt_row(ctx("[us-east]").user_regions[0])
+    assert one[0].tolist() == east.tolist() == one[1].tolist()
 
 
 # --- generated profiles × generated markets ------------------------------------------------------------------

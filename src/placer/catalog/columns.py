@@ -55,6 +55,7 @@ class OfferColumns:
     ethernet_or_small: Bools  # capped at 4 instances for training
     max_instances: Floats  # inf when unlimited
     shape: Ints  # GPU shape id; -1 otherwise
+    serving_shape: Ints  # what a serving estimate depends on (accelerator, count, memory): coarser than shape
     spot_class: Ints  # one class per distinct spot interruption rate (the default where the data has none)
     # APIs (USD per million tokens)
     model: Ints  # index into model_keys; -1 otherwise
@@ -105,6 +106,8 @@ def build_columns(catalog: Catalog, index: CatalogIndex | None = None) -> OfferC
     shape = np.full(n, -1, dtype=np.int64)
     spot = np.full(n, nan)
     shapes: dict[tuple[str, int, float, str, int | None], int] = {}
+    serving_shape = np.full(n, -1, dtype=np.int64)
+    serving_shapes: dict[tuple[str, int, float], int] = {}
     api = {f: np.full(n, nan) for f in ("in", "out", "ttft", "tps")}
     api_assumed = np.zeros(n, dtype=np.bool_)
     elastic = np.zeros(n, dtype=np.bool_)
@@ -122,6 +125,7 @@ def build_columns(catalog: Catalog, index: CatalogIndex | None = None) -> OfferC
             cap[i] = o.max_instances if o.max_instances is not None else math.inf
             key = (o.accelerator, o.accelerators_per_instance, o.accelerator_memory_gb, o.interconnect, o.max_instances)
             shape[i] = shapes.setdefault(key, len(shapes))
+            serving_shape[i] = serving_shapes.setdefault(key[:3], len(serving_shapes))
             known = index.spot_interruptions_per_month(o)
             spot[i] = DEFAULT_SPOT_INTERRUPTIONS if known is None else known
         elif isinstance(o, ApiOffer):
@@ -165,6 +169,7 @@ def build_columns(catalog: Catalog, index: CatalogIndex | None = None) -> OfferC
         ethernet_or_small=small,
         max_instances=cap,
         shape=shape,
+        serving_shape=serving_shape,
         spot_class=spot_class.astype(np.int64).reshape(-1),
         model=model,
         model_keys=model_keys,

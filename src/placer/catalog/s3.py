@@ -138,5 +138,3 @@ def pull(
         raise CatalogError(f"{exc.message}; {_kept(dest)}", location=where, hint=exc.hint) from None
     write_atomic(dest, text)
     return catalog
-
-

@@ -12,6 +12,8 @@ from placer.catalog.models import ApiOffer, Catalog, Region
 from placer.estimate.egress import Egress, egress
 from placer.placements.common import Context
 
+USER_RTTS_KEPT = 128  # lists of user places whose RTT rows a market keeps (two floats per region each)
+
 
 class Market:
     """Built once per catalog: columns, region-pattern masks and per-user RTT rows (cached across profiles)."""
@@ -24,6 +26,7 @@ class Market:
         self.filters: dict[tuple[object, ...], tuple[npt.NDArray[np.uint8], dict[str, tuple[int, str]]]] = {}
         self.priced: Bools = ~np.isnan(self.columns.price)  # [pricing, row]: the offer has that price
         self.rtt_rows: dict[str, Floats] = {}
+        self.user_rtts: dict[tuple[str, ...], tuple[Floats, Floats]] = {}  # user places -> rtts()
         instance = []
         for o in self.columns.offers:
             instance.append(o.provider_model if isinstance(o, ApiOffer) else o.instance)
@@ -86,16 +89,28 @@ class Market:
         same_provider = cols.provider[row] == provider_code
         return np.where(same_region, 0, np.where(same_provider, 1, 2)).astype(np.int64)
 
-    def rtts(self, ctx: Context, region_codes: Ints) -> tuple[Floats, Floats]:
-        """Mean and worst RTT from the profile's users to each region, as ``user_rtt`` computes them."""
+    def rtts(self, ctx: Context) -> tuple[Floats, Floats]:
+        """Mean and worst RTT from the profile's users to each region, as ``user_rtt`` computes them; kept per
+        list of user places (a fleet repeats a few), read-only."""
+        users = tuple(user.key for user in ctx.user_regions)
+        known = self.user_rtts.get(users)
+        if known is not None:
+            return known
         keys = self.columns.region_keys
         if not ctx.user_regions:
-            return np.zeros(len(keys)), np.zeros(len(keys))
-        rows = [self.rtt_row(user) for user in ctx.user_regions]
-        total = rows[0].copy()
-        for row in rows[1:]:
-            total = total + row  # summed in the users' order, as sum() does
-        return total / len(rows), np.max(np.stack(rows), axis=0)
+            mean, worst = np.zeros(len(keys)), np.zeros(len(keys))
+        else:
+            rows = [self.rtt_row(user) for user in ctx.user_regions]
+            total = rows[0].copy()
+            for row in rows[1:]:
+                total = total + row  # summed in the users' order, as sum() does
+            mean, worst = total / len(rows), np.max(np.stack(rows), axis=0)
+        mean.setflags(write=False)
+        worst.setflags(write=False)
+        if len(self.user_rtts) >= USER_RTTS_KEPT:
+            del self.user_rtts[next(iter(self.user_rtts))]
+        self.user_rtts[users] = (mean, worst)
+        return mean, worst
 
     def rtt_row(self, user: Region) -> Floats:
         """RTT from one user place to every region of the catalog, computed once per place and kept."""

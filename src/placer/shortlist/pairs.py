@@ -190,9 +190,12 @@ def _training_bounds(market: Market, profile: TrainingProfile, pairs: Pairs) -> 
         cap = np.where(cols.ethernet_or_small[row], np.minimum(cap, training_model.ETHERNET_MAX_INSTANCES), cap)
         most = np.maximum(cap, 1) * per
     pairs.metric_lb = acc_hours / most + pairs.egress_hours
-    spot = np.where(p == PRICINGS.index("spot"), cols.spot_class[row], 0)
+    # a key is what the estimate depends on: the shape, the data's place and, on spot, the interruption rate (the
+    # price only scales the cost, so on-demand and reserved pairs of a shape share one estimate)
+    is_spot = p == PRICINGS.index("spot")
+    spot = np.where(is_spot, cols.spot_class[row], 0)
     n_spot = int(cols.spot_class.max(initial=0)) + 1
-    pairs.key = ((cols.shape[row] * 3 + p) * n_spot + spot) * 3 + pairs.rel
+    pairs.key = ((cols.shape[row] * 2 + is_spot) * n_spot + spot) * 3 + pairs.rel
     pairs.family = p.copy()
     pairs.assumed = cols.assumed[p, row]
 
@@ -201,7 +204,7 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     cols = market.columns
     spec = profile.inference
     row, p = pairs.row, pairs.pricing
-    r50, r95 = market.rtts(ctx, cols.region[row])
+    r50, r95 = market.rtts(ctx)
     pairs.rtt50, pairs.rtt95 = r50, r95
     rtt95 = r95[cols.region[row]]
     gpu = p < PER_TOKEN
@@ -272,8 +275,8 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     )
     pairs.cost_lb = np.concatenate([gpu_cost, api_cost])
     pairs.metric_lb = np.concatenate([gpu_p95, api_p95])
-    # one estimate per (shape, zero price, user RTT) for GPUs; an API is its own key
-    serving = shape * 2 + (gpu_price == 0).astype(np.int64)
+    # one estimate per (serving shape, zero price, user RTT) for GPUs; an API is its own key
+    serving = cols.serving_shape[g_row] * 2 + (gpu_price == 0).astype(np.int64)
     pairs.key = np.concatenate([serving * len(cols.region_keys) + cols.region[g_row], -1 - a_row])
     pairs.serving = np.concatenate([serving, np.full(a_row.size, -1, dtype=np.int64)])
     pairs.family = np.concatenate(

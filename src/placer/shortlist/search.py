@@ -126,11 +126,12 @@ class Search:
         self.dead |= mask
         self.gone |= mask
 
-    def _served(self, j: int) -> tuple[int, float] | Rejected:
+    def _served(self, j: int, kill: bool = True) -> tuple[int, float] | Rejected:
         """The serving estimate of pair j's shape with users at no distance: (instances, p95 without RTT).
 
         A nearer user never needs more: so a shape that fails here fails everywhere, and where RTT + this
-        p95 still meets the SLO, the same configuration is the cheapest at that RTT too."""
+        p95 still meets the SLO, the same configuration is the cheapest at that RTT too. A failing shape's
+        pairs are rejected with it, unless the caller (priming, many shapes at once) does that itself."""
         group = int(self.pairs.serving[j])
         known = self.served.get(group)
         if known is not None:
@@ -151,7 +152,8 @@ class Search:
             result = (est.instances, est.p95_ms)
         except Rejected as exc:
             result = exc
-            self._kill(self.pairs.serving == group, exc)
+            if kill:
+                self._kill(self.pairs.serving == group, exc)
         self.served[group] = result
         return result
 
@@ -281,19 +283,29 @@ class Search:
         assert n_gpu == len(pairs.row) or pairs.pricing[n_gpu - 1] < PER_TOKEN <= pairs.pricing[n_gpu]
         gpu = slice(0, n_gpu)  # build_pairs lists GPU pairs first: a view, not a gather
         price = pairs.gpu_price
+        sizes: list[int] | None = None  # pairs per shape or key, counted once a whole one is rejected
         if isinstance(self.profile, InferenceProfile):
             groups, first, where = group_index(pairs.serving[gpu])
+            where = where.reshape(-1)
             counts = np.full(groups.size, np.nan)
             base = np.full(groups.size, np.nan)
+            failed = np.zeros(groups.size, dtype=np.bool_)
             for g, at in enumerate(first.tolist()):
-                got = self._served(at)
-                if not isinstance(got, Rejected):
+                got = self._served(at, kill=False)
+                if isinstance(got, Rejected):  # the whole shape is rejected: counted here, marked once below
+                    sizes = np.bincount(where, minlength=groups.size).tolist() if sizes is None else sizes
+                    self.counts.add(got.code, sizes[g], got.reason)
+                    failed[g] = True
+                else:
                     counts[g], base[g] = got
+            if sizes is not None:
+                self.dead[gpu] |= failed[where]
+                self.gone[gpu] |= failed[where]
             hours = inference_model.HOURS_PER_MONTH * self.profile.inference.hours_per_day / 24
-            instances = counts[where.reshape(-1)]
+            instances = counts[where]
             scale = instances * hours
             # where RTT + the shape's p95 meets the SLO (or there is none), that sum is the pair's p95
-            p95 = pairs.rtt95[self.market.columns.region[pairs.row[gpu]]] + base[where.reshape(-1)]
+            p95 = pairs.rtt95[self.market.columns.region[pairs.row[gpu]]] + base[where]
             slo = self.profile.inference.slo.p95_latency_ms
             sure = ~np.isnan(p95) & ((p95 <= slo) if slo is not None else True)
             # ... and its cost is _serving's, computed in the same order: exact bounds, so pairs tied on one
@@ -304,16 +316,23 @@ class Search:
             pairs.cost_lb[gpu] = np.where(sure, exact_cost, np.fmax(pairs.cost_lb[gpu], bound))
         else:
             keys, first, where = group_index(pairs.key[gpu])
+            where = where.reshape(-1)
             hours_of = np.full(keys.size, np.nan)
             wall_of = np.full(keys.size, np.nan)
+            failed = np.zeros(keys.size, dtype=np.bool_)
             for k, at in enumerate(first.tolist()):
                 trained = self._key_estimate(at)
-                if isinstance(trained, Rejected):
-                    self._kill(pairs.key == keys[k], trained)
+                if isinstance(trained, Rejected):  # the whole key is rejected: counted here, marked once below
+                    sizes = np.bincount(where, minlength=keys.size).tolist() if sizes is None else sizes
+                    self.counts.add(trained.code, sizes[k], trained.reason)
+                    failed[k] = True
                 else:
                     hours_of[k], wall_of[k] = trained[0] * trained[1], trained[2]
-            scale = hours_of[where.reshape(-1)]
-            wall = wall_of[where.reshape(-1)]
+            if sizes is not None:
+                self.dead[gpu] |= failed[where]
+                self.gone[gpu] |= failed[where]
+            scale = hours_of[where]
+            wall = wall_of[where]
             # a primed key's figures are figures()'s own, computed in the same order: exact bounds, so pairs
             # tied on one figure (the same shape's wall time in every region) are told apart by the other
             known = ~np.isnan(wall)
