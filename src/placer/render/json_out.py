@@ -12,6 +12,31 @@ DECIMALS = 4
 
 
 def _tidy(value: Any) -> Any:
+    """Floats rounded to DECIMALS (non-finite ones to null, -0.0 to 0.0), text made UTF-8-safe, throughout.
+
+    A fleet report holds about a million values, most of them text, whole numbers or null inside a dict: those
+    are handled in the loop over their container, without a call each."""
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for name, item in value.items():
+            key = _utf8(name) if isinstance(name, str) and not name.isascii() else name
+            leaf = type(item)
+            if leaf is str:
+                out[key] = item if item.isascii() else _utf8(item)
+            elif item is None or leaf is int or leaf is bool:
+                out[key] = item
+            else:
+                out[key] = _tidy(item)
+        return out
+    if kind is list:
+        return [_tidy(v) for v in value]
+    if kind is str:
+        return value if value.isascii() else _utf8(value)
+    return _tidy_other(value)
+
+
+def _tidy_other(value: Any) -> Any:
     if isinstance(value, float):
         if not math.isfinite(value):  # never emit NaN/Infinity, which are not JSON
             return None

@@ -47,6 +47,8 @@ class Pairs:
     rtt95: Floats = field(default_factory=lambda: np.zeros(0))  # and worst
     serving: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # GPU serving shape (× zero price)
     gpu_price: Floats = field(default_factory=lambda: np.zeros(0))  # the price of each GPU pair (they come first)
+    n_gpu: int = 0  # GPU pairs: the first n_gpu
+    rtt95_gpu: Floats = field(default_factory=lambda: np.zeros(0))  # inference: each GPU pair's users' worst RTT
 
 
 @dataclass
@@ -114,8 +116,11 @@ def build_pairs(
     price_code = np.concatenate(pricing) if pricing else np.zeros(0, dtype=np.int64)
     moves = market.moves(ctx)
     rel = market.relation(ctx, row)
-    egress_usd = np.array([m.usd if m else 0.0 for m in moves])[rel]
-    egress_hours = np.array([m.hours if m else 0.0 for m in moves])[rel]
+    if ctx.data_region is None:  # nothing to copy: no gather of zeros
+        egress_usd, egress_hours = np.zeros(row.size), np.zeros(row.size)
+    else:
+        egress_usd = np.array([m.usd if m else 0.0 for m in moves])[rel]
+        egress_hours = np.array([m.hours if m else 0.0 for m in moves])[rel]
     pairs = Pairs(
         row=row,
         pricing=price_code,
@@ -127,6 +132,7 @@ def build_pairs(
         egress_usd=egress_usd,
         egress_hours=egress_hours,
         rel=rel,
+        n_gpu=sum(r.size for r, p in zip(rows, pricing, strict=True) if p.size and p[0] < PER_TOKEN),
     )
     if isinstance(profile, TrainingProfile):
         _training_bounds(market, profile, pairs)
@@ -134,9 +140,12 @@ def build_pairs(
         _inference_bounds(market, profile, ctx, pairs)
     else:
         _build_bounds(market, profile, reference_speed, pairs)
-    pairs.cost_lb = np.nan_to_num(pairs.cost_lb, nan=0.0) * SAFETY
-    shade = 1.0 if isinstance(profile, AppleBuildProfile) else SAFETY  # a build's metric bound is exact
-    pairs.metric_lb = np.nan_to_num(pairs.metric_lb, nan=0.0) * shade
+    # in place: both are the bound functions' own new arrays
+    pairs.cost_lb = np.nan_to_num(pairs.cost_lb, copy=False, nan=0.0)
+    pairs.cost_lb *= SAFETY
+    pairs.metric_lb = np.nan_to_num(pairs.metric_lb, copy=False, nan=0.0)
+    if not isinstance(profile, AppleBuildProfile):  # a build's metric bound is exact
+        pairs.metric_lb *= SAFETY
     return pairs
 
 
@@ -207,7 +216,6 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     r50, r95 = market.rtts(ctx)
     pairs.rtt50, pairs.rtt95 = r50, r95
     rtt95 = r95[cols.region[row]]
-    gpu = p < PER_TOKEN
     model = inference.model_shape(profile)
     # GPU pairs: replicas × tensor-parallel ≥ what memory, prefill compute and decode compute need
     bw = np.full(len(cols.hardware_keys), np.nan)
@@ -251,8 +259,7 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
         decode / (tp_max * flops * inference_model.EFF_COMPUTE),
     )
     # build_pairs lists GPU pairs first, then APIs: each formula runs on its own part only
-    n_gpu = int(gpu.sum())
-    assert gpu[:n_gpu].all(), "GPU pairs come first"
+    n_gpu = pairs.n_gpu
     g_row, a_row = row[:n_gpu], row[n_gpu:]
     g_p = p[:n_gpu]
     shape = cols.shape[g_row]
@@ -261,7 +268,8 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     gpu_price = pairs.gpu_price = cols.price[g_p, g_row]
     gpu_cost = instances * (gpu_price * hours) + pairs.egress_usd[:n_gpu]
     idle_ms = (prefill / (tp_max * flops * inference_model.EFF_PREFILL) + spec.output_tokens * step) * 1000
-    gpu_p95 = rtt95[:n_gpu] + idle_ms[shape]
+    pairs.rtt95_gpu = rtt95[:n_gpu]
+    gpu_p95 = pairs.rtt95_gpu + idle_ms[shape]
     # APIs: the estimate is a formula, so the bound is the figure itself (shaded by SAFETY)
     seconds = inference_model.HOURS_PER_MONTH * 3600 * spec.hours_per_day / 24
     requests = spec.mean_requests_per_second * seconds

@@ -277,10 +277,9 @@ class Search:
         analytic bounds of every pair sharing it into (near-)exact ones, and rejects a failing shape in bulk,
         so the search pops little more than the shortlist itself."""
         pairs = self.pairs
-        n_gpu = int(np.count_nonzero(pairs.pricing < PER_TOKEN))
+        n_gpu = pairs.n_gpu
         if n_gpu == 0:
             return
-        assert n_gpu == len(pairs.row) or pairs.pricing[n_gpu - 1] < PER_TOKEN <= pairs.pricing[n_gpu]
         gpu = slice(0, n_gpu)  # build_pairs lists GPU pairs first: a view, not a gather
         price = pairs.gpu_price
         sizes: list[int] | None = None  # pairs per shape or key, counted once a whole one is rejected
@@ -305,15 +304,18 @@ class Search:
             instances = counts[where]
             scale = instances * hours
             # where RTT + the shape's p95 meets the SLO (or there is none), that sum is the pair's p95
-            p95 = pairs.rtt95[self.market.columns.region[pairs.row[gpu]]] + base[where]
+            p95 = pairs.rtt95_gpu + base[where]
             slo = self.profile.inference.slo.p95_latency_ms
-            sure = ~np.isnan(p95) & ((p95 <= slo) if slo is not None else True)
+            sure = (p95 <= slo) if slo is not None else ~np.isnan(p95)  # NaN (a rejected shape) is never sure
             # ... and its cost is _serving's, computed in the same order: exact bounds, so pairs tied on one
             # figure are told apart by the other without pricing each
             exact_cost = instances * (price * hours) + pairs.egress_usd[gpu]
-            pairs.metric_lb[gpu] = np.where(sure, p95, pairs.metric_lb[gpu])
-            bound = (scale * price + pairs.egress_usd[gpu]) * SAFETY
-            pairs.cost_lb[gpu] = np.where(sure, exact_cost, np.fmax(pairs.cost_lb[gpu], bound))
+            np.copyto(pairs.metric_lb[gpu], p95, where=sure)
+            bound = scale * price
+            bound += pairs.egress_usd[gpu]
+            bound *= SAFETY
+            np.fmax(pairs.cost_lb[gpu], bound, out=pairs.cost_lb[gpu])
+            np.copyto(pairs.cost_lb[gpu], exact_cost, where=sure)
         else:
             keys, first, where = group_index(pairs.key[gpu])
             where = where.reshape(-1)
@@ -338,8 +340,8 @@ class Search:
             known = ~np.isnan(wall)
             metric = wall + pairs.egress_hours[gpu]
             cost = scale * price + pairs.egress_usd[gpu]
-            pairs.metric_lb[gpu] = np.where(known, metric, pairs.metric_lb[gpu])
-            pairs.cost_lb[gpu] = np.where(known, cost, pairs.cost_lb[gpu])
+            np.copyto(pairs.metric_lb[gpu], metric, where=known)
+            np.copyto(pairs.cost_lb[gpu], cost, where=known)
         slo = self.profile.inference.slo.p95_latency_ms if isinstance(self.profile, InferenceProfile) else None
         if slo is not None:  # too far from the users for even the fastest configuration: rejected in bulk
             far = np.zeros(len(pairs.row), dtype=np.bool_)
