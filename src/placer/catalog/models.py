@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -52,6 +53,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
+@lru_cache(maxsize=1024)  # a catalog repeats a few dates across tens of thousands of prices
 def _check_as_of(value: str) -> str:
     if not _AS_OF.match(value):
         raise ValueError("as_of must be YYYY, YYYY-MM, YYYY-MM-DD or 'unknown'")

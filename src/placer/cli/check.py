@@ -41,12 +41,12 @@ if TYPE_CHECKING:
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, cwd: Path) -> str:
     """A path as reports, globs and annotations use it: relative to the working directory when inside it."""
     from placer.budget import normalize_path
 
-    if path.is_absolute() and path.is_relative_to(Path.cwd()):
-        path = path.relative_to(Path.cwd())
+    if path.is_absolute() and path.is_relative_to(cwd):
+        path = path.relative_to(cwd)
     return normalize_path(path.as_posix())
 
 
@@ -57,6 +57,7 @@ def expand_profiles(args: list[str], exclude: list[str]) -> list[tuple[str, str 
     from placer.budget import glob_matches
 
     found: dict[str, str | None] = {}
+    cwd = Path.cwd()  # once, not per file: a fleet is thousands of files
     for arg in args:
         path = Path(arg)
         if path.is_dir():
@@ -70,7 +71,7 @@ def expand_profiles(args: list[str], exclude: list[str]) -> list[tuple[str, str 
         if not files:
             found.setdefault(arg, problem)
         for f in files:
-            found.setdefault(_shown(f), None)
+            found.setdefault(_shown(f, cwd), None)
     kept = {p: why for p, why in found.items() if not any(glob_matches(x, p) for x in exclude)}
     return sorted(kept.items())
 
