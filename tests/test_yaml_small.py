@@ -1,0 +1,125 @@
+"""Small, shallow YAML is composed by libyaml's C composer (placer.yamldoc._compose_small): the node graph, tags,
+styles and marks must be exactly those of placer's own composer, and anything that fails there is read again by
+placer's own, whose words the error keeps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from placer.errors import ProfileError
+from placer.yamldoc import _NOT_SMALL, MAX_DEPTH, _compose, _compose_small, _Loader, parse_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = sorted(
+    p
+    for p in [*ROOT.glob("profiles/*.yaml"), *ROOT.glob("tests/hostile/**/*.yaml"), *ROOT.glob("examples/**/*.yaml")]
+    if p.is_file()
+)
+
+
+def _shape(node: Any, seen: dict[int, int] | None = None) -> Any:
+    """A node graph as plain values: tag, style, value and both marks of every node; a node met again (an alias)
+    as a reference to its first visit."""
+    seen = {} if seen is None else seen
+    if node is None:
+        return None
+    if id(node) in seen:
+        return ("alias", seen[id(node)])
+    seen[id(node)] = len(seen)
+    marks = tuple((m.line, m.column, m.index) for m in (node.start_mark, node.end_mark))
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, node.value, node.style, marks)
+    if isinstance(node, yaml.SequenceNode):
+        return (node.tag, node.flow_style, marks, [_shape(n, seen) for n in node.value])
+    return (node.tag, node.flow_style, marks, [(_shape(k, seen), _shape(v, seen)) for k, v in node.value])
+
+
+def _own(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        return _compose(loader, lambda message, mark: ValueError(message))
+    finally:
+        loader.dispose()
+
+
+def _same_or_refused(text: str) -> bool:
+    """True when the C composer took the text (and agrees with placer's own); False when it left it."""
+    small = _compose_small(text)
+    if small is _NOT_SMALL:
+        return False
+    assert _shape(small) == _shape(_own(text))
+    return True
+
+
+def test_the_corpus_composes_alike() -> None:
+    taken = 0
+    for path in CORPUS:
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            continue
+        try:
+            taken += _same_or_refused(text)
+        except (yaml.YAMLError, UnicodeEncodeError, ValueError):
+            assert _compose_small(text) is _NOT_SMALL  # placer's own composer refuses what C did not take
+    assert taken >= 20
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [1, 2]\nb: *x\n",  # an alias: the very same node
+        "a: *missing\n",  # undefined alias
+        "a: &x 1\nb: &x 2\n",  # duplicate anchor
+        "a: 1\n---\nb: 2\n",  # two documents
+        "a: [1, 2\n",  # unclosed
+        "a: !!binary aGk=\n",
+        "",
+        "# only a comment\n",
+        "x: &a [*a]\n",  # recursive
+    ],
+)
+def test_awkward_documents_compose_alike_or_are_left_to_placer(text: str) -> None:
+    try:
+        _same_or_refused(text)
+    except yaml.YAMLError:
+        assert _compose_small(text) is _NOT_SMALL
+
+
+def test_deep_or_large_documents_are_left_to_placer() -> None:
+    assert _compose_small("a: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2) + "\n") is _NOT_SMALL
+    assert _compose_small("".join(f"k{i}: {i}\n" for i in range(MAX_DEPTH))) is _NOT_SMALL
+    assert _compose_small("a: [" + ", ".join("1" for _ in range(3000)) + "]\n") is _NOT_SMALL
+
+
+def test_errors_keep_placers_words() -> None:
+    with pytest.raises(ProfileError, match=r"duplicate anchor 'x' \(first on line 1\)"):
+        parse_yaml("a: &x 1\nb: &x 2\n", "p.yaml", ProfileError)
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, width=32),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8),
+    st.sampled_from(["1:30", "010", "0x1F", "yes", "~", "1e3", "-.inf", ".nan", "2026-01-02", "70B"]),
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300)
+@given(documents, st.booleans())
+def test_generated_documents_compose_alike(data: object, flow: bool) -> None:
+    text = yaml.safe_dump({"doc": data}, default_flow_style=flow, allow_unicode=True)
+    _same_or_refused(text)
