@@ -7,6 +7,8 @@ Exit codes, what goes to stdout and what to stderr, GitHub annotations (exact st
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -194,3 +196,20 @@ def test_flags_and_policy_precedence_and_usage_errors(repo: Path):
         "    |     ^",
         "  hint: did you mean 'max_monthly_usd'?",
     ]
+
+
+def test_a_relative_profile_is_named_even_when_the_working_directory_is_gone(tmp_path: Path) -> None:
+    """Listing profiles asks for the working directory only to shorten an absolute path: a relative one is
+    reported as missing, with its name and the input-error exit code, not as a crash."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = (
+        "import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+        "from placer.cli.app import main; sys.argv = ['placer', 'check', 'nothing.yaml']; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(gone)], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 3, done.stderr
+    assert "nothing.yaml" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr

@@ -92,10 +92,48 @@ def test_awkward_documents_compose_alike_or_are_left_to_placer(text: str) -> Non
         assert _compose_small(text) is _NOT_SMALL
 
 
-def test_deep_or_large_documents_are_left_to_placer() -> None:
-    assert _compose_small("a: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2) + "\n") is _NOT_SMALL
-    assert _compose_small("".join(f"k{i}: {i}\n" for i in range(MAX_DEPTH))) is _NOT_SMALL
+def _nested(levels: int) -> list[str]:
+    """Documents nested ``levels`` collections deep, in every way YAML allows, with and without newlines."""
+    return [
+        "a: " + "[" * (levels - 1) + "]" * (levels - 1) + "\n",
+        "- " * levels + "a\n",
+        "? " * levels + "a\n",
+        "".join("a:\r" + " " * (i + 1) for i in range(levels)) + "b\n",
+        "".join("a:\u2028" + " " * (i + 1) for i in range(levels)) + "b\n",
+        "".join("  " * i + "a:\n" for i in range(levels)) + "  " * levels + "b\n",
+    ]
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 100])
+def test_documents_deeper_than_the_limit_get_placers_own_error(levels: int) -> None:
+    """However the nesting is written (brackets, "- " or "? " on one line, other line breaks), the C composer's
+    answer is dropped and placer's composer refuses the document, at the level where it passes the limit."""
+    for text in _nested(levels):
+        assert _compose_small(text) is _NOT_SMALL, text
+        with pytest.raises(ProfileError) as refused:
+            parse_yaml(text, "p.yaml", ProfileError)
+        assert refused.value.message == f"nested more than {MAX_DEPTH} levels deep", text
+        assert refused.value.location is not None and refused.value.location.field is None
+
+
+def test_documents_within_the_limit_compose_alike() -> None:
+    for levels in (1, 2, MAX_DEPTH - 2, MAX_DEPTH - 1):
+        for text in _nested(levels):
+            assert _same_or_refused(text) or levels == MAX_DEPTH - 1, text
+
+
+def test_an_alias_deeper_than_its_anchor_is_refused_alike() -> None:
+    """An anchored list just within the limit, aliased one level deeper: composed alike (the alias adds no
+    collection), and refused by the reading that follows, on either path, with the path to the alias."""
+    text = "x: &deep " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2) + "\ny: [[[*deep]]]\n"
+    assert _same_or_refused(text)
+    with pytest.raises(ProfileError, match=f"nested more than {MAX_DEPTH} levels deep"):
+        parse_yaml(text, "p.yaml", ProfileError)
+
+
+def test_large_documents_are_left_to_placer() -> None:
     assert _compose_small("a: [" + ", ".join("1" for _ in range(3000)) + "]\n") is _NOT_SMALL
+    assert _compose_small("".join(f"k{i}: {i}\n" for i in range(600))) is _NOT_SMALL
 
 
 def test_errors_keep_placers_words() -> None:

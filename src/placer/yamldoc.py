@@ -199,27 +199,44 @@ def _at_mark(error: type[InputError], message: str, filename: str, lines: list[s
 
 _NOT_SMALL: Any = object()
 SMALL_TEXT = 4096  # characters: fewer values than MAX_NODES
+# what a level of nesting needs at least one of: a line break, a bracket, a block "- " or a complex key "? "
+_NESTERS = ("\n", "\r", "\x85", "\u2028", "\u2029", "[", "{", "-", "?")
+SMALL_NESTING = 512  # at most this many of them: a C recursion this deep is harmless
 
 
 def _compose_small(text: str) -> Any:
-    """libyaml's own composer (in C) for a small, shallow document that composes cleanly, else _NOT_SMALL.
+    """libyaml's own composer (in C) for a small document that composes cleanly and nests less than MAX_DEPTH
+    deep, else _NOT_SMALL: a profile is such a document, and this halves its reading.
 
-    Shallow by counting: nesting needs a line or a bracket per level, so fewer than MAX_DEPTH of them cannot
-    reach the depth that crashes C recursion, nor trip _compose's limits; any problem at all is left to
-    _compose, which says it in placer's words. A profile is such a document: this halves its reading."""
-    if (
-        _Loader is yaml.SafeLoader
-        or len(text) > SMALL_TEXT
-        or text.count("\n") + text.count("[") + text.count("{") >= MAX_DEPTH - 1
-    ):
+    Anything else is left to _compose, which keeps placer's limits and says each problem in placer's words. The
+    C composer recurses per level, so it only sees documents too short to nest deeper than SMALL_NESTING."""
+    if _Loader is yaml.SafeLoader or len(text) > SMALL_TEXT or sum(text.count(c) for c in _NESTERS) > SMALL_NESTING:
         return _NOT_SMALL
     loader = _Loader(text)
     try:
-        return loader.get_single_node()
+        node = loader.get_single_node()
     except yaml.YAMLError:
         return _NOT_SMALL
     finally:
         loader.dispose()
+    return node if _depth(node) < MAX_DEPTH else _NOT_SMALL
+
+
+def _depth(root: yaml.Node | None) -> int:
+    """How many collections deep the document goes, as _compose counts while composing, without recursion: in
+    document order (an anchored node is met where it is written, before any alias to it), each node once."""
+    deepest = 0
+    seen: set[int] = set()
+    stack = [(root, 0)] if root is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+            continue
+        seen.add(id(node))
+        deepest = max(deepest, depth + 1)
+        items = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+        stack.extend((item, depth + 1) for item in reversed(items))
+    return deepest
 
 
 def _compose(loader: Any, fail: Any) -> yaml.Node | None:

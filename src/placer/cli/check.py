@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -41,23 +42,24 @@ if TYPE_CHECKING:
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 
-def _shown(path: Path, cwd: Path) -> str:
+def _shown(path: Path, cwd: Callable[[], Path]) -> str:
     """A path as reports, globs and annotations use it: relative to the working directory when inside it."""
     from placer.budget import normalize_path
 
-    if path.is_absolute() and path.is_relative_to(cwd):
-        path = path.relative_to(cwd)
+    if path.is_absolute() and path.is_relative_to(cwd()):
+        path = path.relative_to(cwd())
     return normalize_path(path.as_posix())
 
 
 def expand_profiles(args: list[str], exclude: list[str]) -> list[tuple[str, str | None]]:
     """(path, problem) per profile: files as given, YAML files directly in directories, glob matches."""
+    import functools
     import glob
 
     from placer.budget import glob_matches
 
     found: dict[str, str | None] = {}
-    cwd = Path.cwd()  # once, not per file: a fleet is thousands of files
+    cwd = functools.cache(Path.cwd)  # once, not per file (a fleet is thousands), and only for an absolute path
     for arg in args:
         path = Path(arg)
         if path.is_dir():
