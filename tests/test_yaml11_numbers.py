@@ -65,12 +65,12 @@ def test_kept_scalar_tags_are_the_resolvers(value: str, implicit: tuple[bool, bo
     """Tags are kept per (short scalar, implicit) across documents: asked twice, both are the resolver's own."""
     import yaml
 
-    from placer import yamldoc
+    from placer import yaml_compose
 
-    loader = yamldoc._Loader("")
+    loader = yaml_compose.Loader("")
     try:
         fresh = loader.resolve(yaml.ScalarNode, value, implicit)
-        assert yamldoc._scalar_tag(loader, value, implicit) == fresh
-        assert yamldoc._scalar_tag(loader, value, implicit) == fresh
+        assert yaml_compose._scalar_tag(loader, value, implicit) == fresh
+        assert yaml_compose._scalar_tag(loader, value, implicit) == fresh
     finally:
         loader.dispose()

@@ -1,4 +1,4 @@
-"""Small, shallow YAML is composed by libyaml's C composer (placer.yamldoc._compose_small): the node graph, tags,
+"""Small, shallow YAML is composed by libyaml's C composer (placer.yaml_compose.compose_small): the node graph, tags,
 styles and marks must be exactly those of placer's own composer, and anything that fails there is read again by
 placer's own, whose words the error keeps."""
 
@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from placer.errors import ProfileError
-from placer.yamldoc import _NOT_SMALL, MAX_DEPTH, _compose, _compose_small, _Loader, parse_yaml
+from placer.yaml_compose import MAX_DEPTH, NOT_SMALL, Loader, compose, compose_small
+from placer.yamldoc import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted(
@@ -41,17 +42,17 @@ def _shape(node: Any, seen: dict[int, int] | None = None) -> Any:
 
 
 def _own(text: str) -> Any:
-    loader = _Loader(text)
+    loader = Loader(text)
     try:
-        return _compose(loader, lambda message, mark: ValueError(message))
+        return compose(loader, lambda message, mark: ValueError(message))
     finally:
         loader.dispose()
 
 
 def _same_or_refused(text: str) -> bool:
     """True when the C composer took the text (and agrees with placer's own); False when it left it."""
-    small = _compose_small(text)
-    if small is _NOT_SMALL:
+    small = compose_small(text)
+    if small is NOT_SMALL:
         return False
     assert _shape(small) == _shape(_own(text))
     return True
@@ -67,7 +68,7 @@ def test_the_corpus_composes_alike() -> None:
         try:
             taken += _same_or_refused(text)
         except (yaml.YAMLError, UnicodeEncodeError, ValueError):
-            assert _compose_small(text) is _NOT_SMALL  # placer's own composer refuses what C did not take
+            assert compose_small(text) is NOT_SMALL  # placer's own composer refuses what C did not take
     assert taken >= 20
 
 
@@ -89,7 +90,7 @@ def test_awkward_documents_compose_alike_or_are_left_to_placer(text: str) -> Non
     try:
         _same_or_refused(text)
     except yaml.YAMLError:
-        assert _compose_small(text) is _NOT_SMALL
+        assert compose_small(text) is NOT_SMALL
 
 
 def _nested(levels: int) -> list[str]:
@@ -109,7 +110,7 @@ def test_documents_deeper_than_the_limit_get_placers_own_error(levels: int) -> N
     """However the nesting is written (brackets, "- " or "? " on one line, other line breaks), the C composer's
     answer is dropped and placer's composer refuses the document, at the level where it passes the limit."""
     for text in _nested(levels):
-        assert _compose_small(text) is _NOT_SMALL, text
+        assert compose_small(text) is NOT_SMALL, text
         with pytest.raises(ProfileError) as refused:
             parse_yaml(text, "p.yaml", ProfileError)
         assert refused.value.message == f"nested more than {MAX_DEPTH} levels deep", text
@@ -132,8 +133,8 @@ def test_an_alias_deeper_than_its_anchor_is_refused_alike() -> None:
 
 
 def test_large_documents_are_left_to_placer() -> None:
-    assert _compose_small("a: [" + ", ".join("1" for _ in range(3000)) + "]\n") is _NOT_SMALL
-    assert _compose_small("".join(f"k{i}: {i}\n" for i in range(600))) is _NOT_SMALL
+    assert compose_small("a: [" + ", ".join("1" for _ in range(3000)) + "]\n") is NOT_SMALL
+    assert compose_small("".join(f"k{i}: {i}\n" for i in range(600))) is NOT_SMALL
 
 
 def test_errors_keep_placers_words() -> None:
