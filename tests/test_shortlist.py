@@ -339,3 +339,16 @@ def test_an_empty_market_shortlists_as_make_plan_plans():
             assert full.chosen is None
             planned += 1
     assert planned >= 8
+
+
+@given(st.lists(st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 5e-324, -1.7976931348623157e308])), max_size=50))
+def test_bounds_are_made_finite_bit_for_bit_as_nan_to_num_does(values: list[float]):
+    """NaN to 0.0 and ±inf to the largest finite float, in place; every other bit pattern (-0.0 too) kept."""
+    import numpy as np
+
+    from placer.shortlist.pairs import _finite
+
+    mine = np.array(values, dtype=np.float64)
+    _finite(mine)
+    expected = np.nan_to_num(np.array(values, dtype=np.float64), nan=0.0)
+    assert mine.view(np.int64).tolist() == expected.view(np.int64).tolist()

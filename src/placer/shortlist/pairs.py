@@ -45,7 +45,7 @@ class Pairs:
     rel: Ints  # the data's place: 0 same region, 1 same provider, 2 another provider
     rtt50: Floats = field(default_factory=lambda: np.zeros(0))  # per region code: users' mean RTT
     rtt95: Floats = field(default_factory=lambda: np.zeros(0))  # and worst
-    serving: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # GPU serving shape (× zero price)
+    serving: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # each GPU pair's serving shape
     gpu_price: Floats = field(default_factory=lambda: np.zeros(0))  # the price of each GPU pair (they come first)
     n_gpu: int = 0  # GPU pairs: the first n_gpu
     rtt95_gpu: Floats = field(default_factory=lambda: np.zeros(0))  # inference: each GPU pair's users' worst RTT
@@ -141,12 +141,21 @@ def build_pairs(
     else:
         _build_bounds(market, profile, reference_speed, pairs)
     # in place: both are the bound functions' own new arrays
-    pairs.cost_lb = np.nan_to_num(pairs.cost_lb, copy=False, nan=0.0)
+    _finite(pairs.cost_lb)
     pairs.cost_lb *= SAFETY
-    pairs.metric_lb = np.nan_to_num(pairs.metric_lb, copy=False, nan=0.0)
+    _finite(pairs.metric_lb)
     if not isinstance(profile, AppleBuildProfile):  # a build's metric bound is exact
         pairs.metric_lb *= SAFETY
     return pairs
+
+
+_MAX_FLOAT = float(np.finfo(np.float64).max)
+
+
+def _finite(values: Floats) -> None:
+    """np.nan_to_num(values, copy=False, nan=0.0) in fewer passes: NaN to 0, ±inf to the largest finite float."""
+    np.copyto(values, 0.0, where=np.isnan(values))
+    np.clip(values, -_MAX_FLOAT, _MAX_FLOAT, out=values)
 
 
 def _reject_by_scorer(
@@ -283,10 +292,9 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     )
     pairs.cost_lb = np.concatenate([gpu_cost, api_cost])
     pairs.metric_lb = np.concatenate([gpu_p95, api_p95])
-    # one estimate per (serving shape, zero price, user RTT) for GPUs; an API is its own key
-    serving = cols.serving_shape[g_row] * 2 + (gpu_price == 0).astype(np.int64)
-    pairs.key = np.concatenate([serving * len(cols.region_keys) + cols.region[g_row], -1 - a_row])
-    pairs.serving = np.concatenate([serving, np.full(a_row.size, -1, dtype=np.int64)])
+    # one estimate per (serving shape × zero price, user RTT) for GPUs: keys are formed when asked for (a few
+    # pairs), by Search.key_of; an API is its own key
+    pairs.serving = cols.serving_shape[g_row] * 2 + (gpu_price == 0)
     pairs.family = np.concatenate(
         [np.full(n_gpu, SELF_HOSTED, dtype=np.int64), np.full(a_row.size, HOSTED_API, dtype=np.int64)]
     )

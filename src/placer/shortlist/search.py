@@ -72,7 +72,7 @@ class Search:
 
     def _key_estimate(self, j: int) -> tuple[float, int, float] | Rejected:
         """(the factor price multiplies, instances, metric before the copy) for pair j's key."""
-        key = int(self.pairs.key[j])
+        key = self.key_of(j)
         known = self.keyed.get(key)
         if known is not None:
             return known
@@ -107,6 +107,14 @@ class Search:
             result = exc
         self.keyed[key] = result
         return result
+
+    def key_of(self, j: int) -> int:
+        """Pair j's key: training's are listed with the pairs; a GPU serving pair's is (serving shape, users' RTT),
+        which only the region decides."""
+        if isinstance(self.profile, InferenceProfile):
+            region = int(self.market.columns.region[int(self.pairs.row[j])])
+            return int(self.pairs.serving[j]) * len(self.market.columns.region_keys) + region
+        return int(self.pairs.key[j])
 
     def shared_at(self, rtt50: float, rtt95: float) -> inference_model.SharedWork:
         """The estimates with users this far share their per-accelerator work (kept by the RTTs' bits, so 0.0
@@ -153,7 +161,9 @@ class Search:
         except Rejected as exc:
             result = exc
             if kill:
-                self._kill(self.pairs.serving == group, exc)
+                shape = np.zeros(len(self.pairs.row), dtype=np.bool_)
+                shape[: self.pairs.n_gpu] = self.pairs.serving == group
+                self._kill(shape, exc)
         self.served[group] = result
         return result
 
