@@ -69,8 +69,8 @@ def test_kept_scalar_tags_are_the_resolvers(value: str, implicit: tuple[bool, bo
 
     loader = yaml_compose.Loader("")
     try:
-        fresh = loader.resolve(yaml.ScalarNode, value, implicit)
-        assert yaml_compose._scalar_tag(loader, value, implicit) == fresh
-        assert yaml_compose._scalar_tag(loader, value, implicit) == fresh
+        fresh = yaml_compose._SafeLoader.resolve(loader, yaml.ScalarNode, value, implicit)  # the resolver, unkept
+        assert loader.resolve(yaml.ScalarNode, value, implicit) == fresh
+        assert loader.resolve(yaml.ScalarNode, value, implicit) == fresh
     finally:
         loader.dispose()

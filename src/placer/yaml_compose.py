@@ -9,7 +9,28 @@ import yaml
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
-Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVED: dict[tuple[str, Any], Any] = {}  # (short plain scalar, implicit) -> its tag
+_RESOLVED_KEPT = 4096
+
+
+class Loader(_SafeLoader):  # type: ignore[misc]
+    """The safe loader (libyaml's where present), its plain scalars' tags kept between documents: a fleet's
+    profiles repeat the same keys and values, and the resolver tries its regular expressions on each (a pure
+    function of the value and how it was written). Both composers ask it once per value."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or type(value) is not str or len(value) > 64:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_RESOLVED) >= _RESOLVED_KEPT:
+                _RESOLVED.clear()
+            _RESOLVED[key] = tag
+        return tag
+
 
 NOT_SMALL: Any = object()
 SMALL_TEXT = 4096  # characters: fewer values than MAX_NODES
@@ -24,7 +45,7 @@ def compose_small(text: str) -> Any:
 
     Anything else is left to compose, which keeps placer's limits and says each problem in placer's words. The
     C composer recurses per level, so it only sees documents too short to nest deeper than SMALL_NESTING."""
-    if Loader is yaml.SafeLoader or len(text) > SMALL_TEXT or sum(text.count(c) for c in _NESTERS) > SMALL_NESTING:
+    if _SafeLoader is yaml.SafeLoader or len(text) > SMALL_TEXT or sum(text.count(c) for c in _NESTERS) > SMALL_NESTING:
         return NOT_SMALL
     loader = Loader(text)
     try:
@@ -83,7 +104,11 @@ def compose(loader: Any, fail: Any) -> yaml.Node | None:
                     None, None, f"found duplicate anchor {event.anchor!r} (first on line {first})", start
                 )
             if isinstance(event, yaml.ScalarEvent):
-                tag = event.tag if event.tag not in (None, "!") else _scalar_tag(loader, event.value, event.implicit)
+                tag = (
+                    event.tag
+                    if event.tag not in (None, "!")
+                    else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                )
                 node = yaml.ScalarNode(tag, event.value, start, end, style=event.style)
             else:
                 kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
@@ -113,21 +138,3 @@ def compose(loader: Any, fail: Any) -> yaml.Node | None:
             "expected a single document in the stream", None, "but found another document", second.start_mark
         )
     return root
-
-
-_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}  # (short plain scalar, implicit) -> its tag
-_RESOLVED_KEPT = 4096
-
-
-def _scalar_tag(loader: Any, value: str, implicit: tuple[bool, bool]) -> str:
-    """The resolver's tag for a plain scalar, kept for short ones: a fleet's profiles repeat the same keys and
-    values, and the resolver tries its regular expressions on each (a pure function of value and implicit)."""
-    key = (value, implicit)
-    tag = _RESOLVED.get(key)
-    if tag is None:
-        tag = loader.resolve(yaml.ScalarNode, value, implicit)
-        if len(value) <= 64:
-            if len(_RESOLVED) >= _RESOLVED_KEPT:
-                _RESOLVED.clear()
-            _RESOLVED[key] = tag
-    return tag
