@@ -16,7 +16,7 @@ from tests.budget_profiles import NO_BUDGET, OVER, SERVICE, UNDER
 from tests.conftest import MINI_CATALOG, run_placer
 from tests.test_render import check_golden
 
-from placer.batch import Shard, parse_shard
+from placer.batch import TAIL_CHUNK, Shard, _chunks, parse_shard
 from placer.errors import UsageError
 
 ENV = {"PLACER_MAX_PRICE_AGE_DAYS": "100000", "GITHUB_ACTIONS": "", "GITHUB_STEP_SUMMARY": ""}
@@ -195,3 +195,20 @@ def test_a_worker_gives_its_free_heap_back_after_each_chunk(fleet: Path, monkeyp
     batch._trimmed_after_each_chunk()  # what a worker runs first: glibc's malloc_trim, where there is glibc
     if platform.libc_ver()[0] == "glibc":
         assert batch._TRIM is not None and batch._TRIM(0) in (0, 1)
+
+
+@pytest.mark.parametrize(("count", "size", "jobs"), [(10_000, 256, 2), (37, 2, 2), (1000, 64, 4), (5, 256, 1)])
+def test_chunks_cover_the_fleet_in_order_and_shrink_towards_its_end(count: int, size: int, jobs: int) -> None:
+    """Every profile once, in order; no chunk over the size; near the end, chunks shrink (so the workers finish
+    together), down to TAIL_CHUNK, never below it but for the very last."""
+    paths = [f"p{i}.yaml" for i in range(count)]
+    chunks = [list(c) for c in _chunks(paths, size, jobs)]
+    assert [p for c in chunks for p in c] == paths
+    sizes = [len(c) for c in chunks]
+    assert max(sizes) <= size
+    assert all(s >= min(size, TAIL_CHUNK) for s in sizes[:-1])
+    assert sizes == sorted(sizes, reverse=True)
+    if (
+        size > TAIL_CHUNK and count >= 8 * jobs * size
+    ):  # a fleet large enough to shrink: its last chunks are far smaller than the first
+        assert sizes[0] == size and sizes[-2] == TAIL_CHUNK

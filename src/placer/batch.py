@@ -142,9 +142,18 @@ def _trimmed_after_each_chunk() -> None:
     _TRIM = _malloc_trim()
 
 
-def _chunks(paths: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(paths), size):
-        yield paths[start : start + size]
+TAIL_CHUNK = 16  # profiles: the smallest chunk handed out near the end of a fleet (a tenth of a second's work)
+
+
+def _chunks(paths: Sequence[str], size: int, jobs: int = 1) -> Iterator[Sequence[str]]:
+    """Consecutive chunks of at most ``size``, shrinking near the end (to a quarter of each worker's share of what
+    is left, down to TAIL_CHUNK), so the workers finish together: a last full chunk on one worker would leave the
+    others idle for its whole length."""
+    start = 0
+    while start < len(paths):
+        step = min(size, max((len(paths) - start) // (4 * jobs), TAIL_CHUNK))
+        yield paths[start : start + step]
+        start += step
 
 
 def plan_fleet(
@@ -176,7 +185,7 @@ def plan_fleet(
             gc.freeze()
             with context.Pool(options.jobs, initializer=_trimmed_after_each_chunk) as pool:
                 gc.unfreeze()
-                for done in pool.imap(_work, _chunks(paths, size)):
+                for done in pool.imap(_work, _chunks(paths, size, options.jobs)):
                     entries.extend(ReplanEntry.model_validate(e) for e in done)
                     if trim is not None:
                         trim(0)
