@@ -61,6 +61,7 @@ class Search:
         self.served: dict[int, tuple[int, float] | Rejected] = {}  # serving shape -> (instances, p95 at no RTT)
         self.slo_floor: dict[int, float] = {}  # serving shape -> least user RTT at which the SLO was missed
         self._shared_at: dict[tuple[str, str], inference_model.SharedWork] = {}  # users' RTT -> estimates there
+        self._jobs: dict[int, training_model.TrainingJob] = {}  # relation to the data's region -> the job
 
     # --- exact figures ------------------------------------------------------------------------------------
 
@@ -84,11 +85,10 @@ class Search:
         try:
             if isinstance(self.profile, TrainingProfile):
                 hw, peak, mfu = training.figures(offer, self.profile, self.ctx)
-                move = self.moves[int(self.pairs.rel[j])]
                 rate = training.spot_source(offer, self.ctx)[0] if pricing == "spot" else 0.0
                 acc = training.accelerator(offer, hw, peak, mfu, self._price(j), rate)
                 try:
-                    est = training_model.estimate(acc, training.job(self.profile, move))
+                    est = training_model.estimate(acc, self._job(int(self.pairs.rel[j])))
                 except training_model.Infeasible as exc:
                     raise Rejected(exc.reason, exc.code) from None
                 result = (est.wall_hours, est.instances, est.wall_hours)
@@ -107,6 +107,14 @@ class Search:
             result = exc
         self.keyed[key] = result
         return result
+
+    def _job(self, rel: int) -> training_model.TrainingJob:
+        """The training job with the data's copy for this relation to its region: one per relation, not per key."""
+        job = self._jobs.get(rel)
+        if job is None:
+            assert isinstance(self.profile, TrainingProfile)
+            job = self._jobs[rel] = training.job(self.profile, self.moves[rel])
+        return job
 
     def key_of(self, j: int) -> int:
         """Pair j's key: training's are listed with the pairs; a GPU serving pair's is (serving shape, users' RTT),
