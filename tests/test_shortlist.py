@@ -354,3 +354,40 @@ def test_bounds_are_made_finite_bit_for_bit_as_nan_to_num_does(values: list[floa
     _finite(mine)
     expected = np.nan_to_num(np.array(values, dtype=np.float64), nan=0.0)
     assert mine.view(np.int64).tolist() == expected.view(np.int64).tolist()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kind: training\nname: t\nmodel: {parameters: 8B}\ntraining: {tokens: 300B}\n"
+        "constraints: {spot: allow, reserved: allow}\n",
+        "kind: training\nname: t\nmodel: {parameters: 70B}\ntraining: {tokens: 2000B}\ndeadline_hours: 400\n"
+        "constraints: {spot: allow, reserved: allow}\ndata: {size_gb: 2000, location: aws/us-east-1}\n",
+        "kind: inference\nname: i\nmodel: {name: llama-3.3-70b, parameters: 70B}\n"
+        "inference: {requests_per_second: 5, input_tokens: 2000, output_tokens: 400, user_regions: [us-east]}\n"
+        "constraints: {spot: allow, reserved: allow}\n",
+    ],
+)
+def test_scoring_one_pricing_places_it_as_scoring_them_all_does(text: str):
+    """The shortlist places a pair by scoring its pricing alone: the same placement as the full scorer's."""
+    from placer.catalog.index import CatalogIndex
+    from placer.placements import inference as inference_scorer
+    from placer.placements import training as training_scorer
+    from placer.placements.common import Rejected
+
+    market = MINI.model_copy(update={"offers": [_with_reserved(o) for o in MINI.offers]})
+    profile = profile_from(text)
+    ctx = context_for(profile, CatalogIndex(market))
+    compared = 0
+    for offer in market.offers:
+        if offer.kind != "gpu":
+            continue
+        score = training_scorer.score if profile.kind == "training" else inference_scorer.score_gpu
+        try:
+            every = score(offer, profile, ctx)  # type: ignore[arg-type]
+        except Rejected:
+            continue
+        for placement in every:
+            assert score(offer, profile, ctx, only=placement.pricing) == [placement]  # type: ignore[arg-type]
+            compared += 1
+    assert compared >= 10

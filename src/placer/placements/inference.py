@@ -86,8 +86,10 @@ def score_gpu(
     profile: InferenceProfile,
     ctx: Context,
     shared_at: Callable[[float, float], inference.SharedWork] | None = None,
+    only: str | None = None,
 ) -> list[Placement]:
-    """``shared_at(rtt50, rtt95)``: work kept between estimates with users that far (a fleet re-plan's)."""
+    """``shared_at(rtt50, rtt95)``: work kept between estimates with users that far (a fleet re-plan's);
+    ``only``: the one pricing wanted (a fleet re-plan's placement of a pair), the others not scored."""
     hw, bandwidth, peak = gpu_figures(offer, profile, ctx)
     m = profile.model
     rtt50, rtt95, measured = user_rtt(ctx, offer)
@@ -96,6 +98,8 @@ def score_gpu(
     placements: list[Placement] = []
     failure: inference.Infeasible | None = None
     for pricing in pricing_options(offer, profile.constraints):
+        if only is not None and pricing != only:
+            continue
         price = offer.prices[pricing]
         figures = hardware(offer, bandwidth, peak, price.usd)
         try:

@@ -153,7 +153,9 @@ def accelerator(
     )
 
 
-def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Placement]:
+def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context, only: str | None = None) -> list[Placement]:
+    """``only``: the one pricing wanted (a fleet re-plan's placement of a pair), the others not placed (spot still
+    estimates on demand first: its trade-off is told against that estimate)."""
     hw, peak, mfu = figures(offer, profile, ctx)
     precision = profile.model.precision
     moved = data_egress(ctx, offer)
@@ -162,6 +164,8 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
     first_failure: training.Infeasible | None = None
     on_demand: training.TrainingEstimate | None = None
     for pricing in pricing_options(offer, profile.constraints):  # on-demand before spot
+        if only is not None and pricing != only and not (pricing == "on-demand" and only == "spot"):
+            continue
         price = offer.prices[pricing]
         rate, risk, spot_notes = 0.0, None, []
         if pricing == "spot":
@@ -176,6 +180,8 @@ def score(offer: GpuOffer, profile: TrainingProfile, ctx: Context) -> list[Place
         trade: dict[str, DetailValue] = {}
         if pricing == "on-demand":
             on_demand = est
+            if only is not None and only != pricing:
+                continue
         elif pricing == "spot":
             twin = on_demand_twin(offer, hw, peak, mfu, spec, est, on_demand)
             trade = spot_trade(est, rate, risk, spec, price.usd, twin, moved)

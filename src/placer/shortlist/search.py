@@ -267,16 +267,16 @@ class Search:
     def _moved(self) -> bool:
         return self.ctx.data_region is not None
 
-    def _score(self, j: int) -> list[Placement]:
+    def _score(self, j: int, only: str | None = None) -> list[Placement]:
         offer, profile = self._offer(j), self.profile
         if isinstance(offer, ApiOffer) and isinstance(profile, InferenceProfile):
             return inference.score_api(offer, profile, self.ctx)
         if isinstance(offer, MacOffer) and isinstance(profile, AppleBuildProfile):
             return apple_build.score(offer, profile, self.ctx, self.reference_speed)
         if isinstance(offer, GpuOffer) and isinstance(profile, TrainingProfile):
-            return training.score(offer, profile, self.ctx)
+            return training.score(offer, profile, self.ctx, only)
         if isinstance(offer, GpuOffer) and isinstance(profile, InferenceProfile):
-            return inference.score_gpu(offer, profile, self.ctx, self.shared_at)
+            return inference.score_gpu(offer, profile, self.ctx, self.shared_at, only)
         raise AssertionError("pair of an offer kind this workload does not use")  # pragma: no cover
 
     def placement(self, j: int) -> Placement:
@@ -284,7 +284,7 @@ class Search:
         if j in self.placed:
             return self.placed[j]
         pricing = PRICING_NAMES[int(self.pairs.pricing[j])]
-        placement = next(p for p in self._score(j) if p.pricing == pricing)
+        placement = next(p for p in self._score(j, pricing) if p.pricing == pricing)
         figures = self.exact[j]
         if figures is None or placement.cost.total_usd != figures.cost:
             raise AssertionError(f"shortlist and scorer disagree on {placement.offer} ({pricing})")
