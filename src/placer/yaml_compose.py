@@ -45,7 +45,10 @@ def compose_small(text: str) -> Any:
 
     Anything else is left to compose, which keeps placer's limits and says each problem in placer's words. The
     C composer recurses per level, so it only sees documents too short to nest deeper than SMALL_NESTING."""
-    if _SafeLoader is yaml.SafeLoader or len(text) > SMALL_TEXT or sum(text.count(c) for c in _NESTERS) > SMALL_NESTING:
+    if _SafeLoader is yaml.SafeLoader or len(text) > SMALL_TEXT:
+        return NOT_SMALL
+    nesters = sum(text.count(c) for c in _NESTERS)
+    if nesters > SMALL_NESTING:
         return NOT_SMALL
     loader = Loader(text)
     try:
@@ -54,7 +57,8 @@ def compose_small(text: str) -> Any:
         return NOT_SMALL
     finally:
         loader.dispose()
-    return node if _depth(node) < MAX_DEPTH else NOT_SMALL
+    # fewer nesting characters than levels allowed: no need to measure (a profile mostly has a few dozen)
+    return node if nesters < MAX_DEPTH - 1 or _depth(node) < MAX_DEPTH else NOT_SMALL
 
 
 def _depth(root: yaml.Node | None) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from placer.catalog.columns import Bools, Floats, Ints, OfferColumns, build_columns
+from placer.catalog.columns import API, GPU, Bools, Floats, Ints, OfferColumns, build_columns
 from placer.catalog.models import ApiOffer, Catalog, Region
 from placer.estimate.egress import Egress, egress
 from placer.placements.common import Context
@@ -42,13 +42,19 @@ class Market:
         first[shape[gpu[::-1]]] = gpu[::-1]  # the last write wins: each shape's first row
         self.shape_rows: Ints = first
         self.pattern_ok: dict[str, Bools] = {}  # region pattern -> the region codes it matches
+        self.api_rows: Ints = np.flatnonzero(self.columns.kind == API)  # the hosted APIs' rows: a few thousand
+        self.is_gpu: Bools = self.columns.kind == GPU
 
     def example(self, mask: Bools, attribute: Ints, reason: Callable[[int], str]) -> str:
         """The reason of the most common value among the masked rows (e.g. the provider most rejected)."""
-        values = attribute[mask]
+        return self.example_of(np.flatnonzero(mask), attribute, reason)
+
+    def example_of(self, rows: Ints, attribute: Ints, reason: Callable[[int], str]) -> str:
+        """example() for rows given in ascending order: the first of them with the most common value (the least
+        value among equally common ones)."""
+        values = attribute[rows]
         common = int(np.bincount(values - values.min()).argmax() + values.min())
-        row = int(np.flatnonzero(mask & (attribute == common))[0])
-        return reason(row)
+        return reason(int(rows[np.argmax(values == common)]))
 
     def region_mask(self, patterns: tuple[str, ...]) -> Bools:
         """Region codes any of the patterns matches, as CatalogIndex.region_matches decides."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placer.catalog.columns import API, GPU, MAC, PRICINGS, Bools, Floats, Ints
+from placer.catalog.columns import MAC, PRICINGS, Bools, Floats, Ints
 from placer.catalog.models import ApiOffer, GpuOffer
 from placer.estimate import api as api_model
 from placer.estimate import inference as inference_model
@@ -73,9 +73,9 @@ def build_pairs(
     rows: list[Ints] = []
     pricing: list[Ints] = []
     if isinstance(profile, TrainingProfile | InferenceProfile):
-        gpu = alive & (cols.kind == GPU)
+        gpu = alive & market.is_gpu
         if isinstance(profile, InferenceProfile) and not profile.inference.self_hosted:
-            _reject_by_scorer(market, gpu, "serving", profile, ctx, counts)
+            _reject_by_scorer(market, np.flatnonzero(gpu), "serving", profile, ctx, counts)
             gpu = gpu & False
         wanted = [PRICINGS.index(p) for p in wanted_pricings(profile)]
         has = np.zeros_like(gpu)
@@ -95,18 +95,18 @@ def build_pairs(
             rows.append(take)
             pricing.append(np.full(take.size, p, dtype=np.int64))
     if isinstance(profile, InferenceProfile):
-        api = alive & (cols.kind == API)
+        api = market.api_rows[alive[market.api_rows]]  # worked on as rows: APIs are a few of the offers
         wanted_models = {inference.model_key(n) for n in profile.inference.accept_models}
         if profile.model.name:
             wanted_models.add(inference.model_key(profile.model.name))
         model_ok = np.array([k in wanted_models for k in cols.model_keys], dtype=np.bool_)
         if not profile.inference.hosted_api:
             _reject_by_scorer(market, api, "serving", profile, ctx, counts)
-            api = api & False
-        wrong = api & ~model_ok[np.maximum(cols.model, 0)]
-        if wrong.any():
-            _reject_by_scorer(market, wrong, "model", profile, ctx, counts, cols.model)
-        take = np.flatnonzero(api & ~wrong)
+            api = api[:0]
+        ok = model_ok[np.maximum(cols.model[api], 0)]
+        if not ok.all():
+            _reject_by_scorer(market, api[~ok], "model", profile, ctx, counts, cols.model)
+        take = api[ok]
         rows.append(take)
         pricing.append(np.full(take.size, PER_TOKEN, dtype=np.int64))
     if isinstance(profile, AppleBuildProfile):
@@ -167,14 +167,15 @@ def _finite(values: Floats) -> None:
 
 def _reject_by_scorer(
     market: Market,
-    mask: Bools,
+    rejected: Ints,
     code: str,
     profile: AnyProfile,
     ctx: Context,
     counts: Counts,
     attribute: Ints | None = None,
 ) -> None:
-    if not mask.any():
+    """Count the rejected rows (ascending) under one code, with the scorer's reason for the most common value."""
+    if rejected.size == 0:
         return
     cols = market.columns
 
@@ -189,7 +190,7 @@ def _reject_by_scorer(
             return exc.reason
         return code  # pragma: no cover
 
-    counts.add(code, int(mask.sum()), market.example(mask, attribute if attribute is not None else cols.kind, why))
+    counts.add(code, rejected.size, market.example_of(rejected, attribute if attribute is not None else cols.kind, why))
 
 
 def _training_bounds(market: Market, profile: TrainingProfile, pairs: Pairs) -> None:
