@@ -34,7 +34,14 @@ class Market:
         # one code per (provider, instance): a plan shows each at most once per pricing, whatever its regions
         products: dict[tuple[str, str], int] = {}
         pairs = zip(self.columns.offers, instance, strict=True)
-        self.product: Ints = np.array([products.setdefault((o.provider, name), len(products)) for o, name in pairs])
+        self.product: Ints = np.array(
+            [products.setdefault((o.provider, name), len(products)) for o, name in pairs], dtype=np.int64
+        )
+        # each product's rows, ascending: product_order[product_start[k] : product_start[k + 1]]
+        self.product_order: Ints = np.argsort(self.product, kind="stable")
+        self.product_start: Ints = np.concatenate(
+            [np.zeros(1, dtype=np.int64), np.cumsum(np.bincount(self.product, minlength=len(products)))]
+        )
         # a row of each GPU shape (its hardware, accelerators and memory), so per-shape figures are computed once
         shape = self.columns.shape
         first = np.full(int(shape.max(initial=-1)) + 1, -1, dtype=np.int64)
@@ -44,6 +51,11 @@ class Market:
         self.pattern_ok: dict[str, Bools] = {}  # region pattern -> the region codes it matches
         self.api_rows: Ints = np.flatnonzero(self.columns.kind == API)  # the hosted APIs' rows: a few thousand
         self.is_gpu: Bools = self.columns.kind == GPU
+
+    def product_rows(self, row: int) -> Ints:
+        """The rows of the product (provider, instance) that ``row`` offers, ascending: its copies in every region."""
+        k = int(self.product[row])
+        return self.product_order[int(self.product_start[k]) : int(self.product_start[k + 1])]
 
     def example(self, mask: Bools, attribute: Ints, reason: Callable[[int], str]) -> str:
         """The reason of the most common value among the masked rows (e.g. the provider most rejected)."""

@@ -49,6 +49,8 @@ class Pairs:
     serving: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # each GPU pair's serving shape
     gpu_price: Floats = field(default_factory=lambda: np.zeros(0))  # the price of each GPU pair (they come first)
     n_gpu: int = 0  # GPU pairs: the first n_gpu
+    # pricing -> (start, end): the pairs of one pricing are contiguous, their rows ascending
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
     rtt95_gpu: Floats = field(default_factory=lambda: np.zeros(0))  # inference: each GPU pair's users' worst RTT
 
 
@@ -134,6 +136,7 @@ def build_pairs(
         egress_hours=egress_hours,
         rel=rel,
         n_gpu=sum(r.size for r, p in zip(rows, pricing, strict=True) if p.size and p[0] < PER_TOKEN),
+        spans=_spans(pricing),
     )
     if isinstance(profile, TrainingProfile):
         _training_bounds(market, profile, pairs)
@@ -148,6 +151,17 @@ def build_pairs(
     if not isinstance(profile, AppleBuildProfile):  # a build's metric bound is exact
         pairs.metric_lb *= SAFETY
     return pairs
+
+
+def _spans(pricing: list[Ints]) -> dict[int, tuple[int, int]]:
+    """Where each pricing's pairs lie, listed one pricing after another."""
+    spans: dict[int, tuple[int, int]] = {}
+    start = 0
+    for codes in pricing:
+        if codes.size:
+            spans[int(codes[0])] = (start, start + codes.size)
+        start += codes.size
+    return spans
 
 
 _MAX_FLOAT = float(np.finfo(np.float64).max)

@@ -69,11 +69,18 @@ def rank(search: Search, objective: Objective, limit: float | None, count: int) 
     chosen = first[1]
     # A plan shows each (provider, instance, pricing) once. Once one is ranked, its copies in other regions are
     # dropped from the streams instead of being priced on the way to the next distinct alternative.
-    product = search.market.product[pairs.row] * len(PRICING_NAMES) + pairs.pricing
+    market = search.market
+
+    def product(j: int) -> int:
+        return int(market.product[int(pairs.row[j])]) * len(PRICING_NAMES) + int(pairs.pricing[j])
 
     def ranked(j: int) -> None:
-        seen.add(int(product[j]))
-        search.gone |= product == product[j]
+        seen.add(product(j))
+        start, end = pairs.spans[int(pairs.pricing[j])]
+        rows = pairs.row[start:end]  # this pricing's pairs, rows ascending: the copies are found by search
+        copies = market.product_rows(int(pairs.row[j]))
+        at = np.minimum(np.searchsorted(rows, copies), rows.size - 1)
+        search.gone[start + at[rows[at] == copies]] = True
 
     seen: set[int] = set()
     ranked(chosen)
@@ -85,7 +92,7 @@ def rank(search: Search, objective: Objective, limit: float | None, count: int) 
         if item is None:
             break
         j = item[1]
-        if int(product[j]) in seen:  # priced before its product was ranked: it waited in a heap
+        if product(j) in seen:  # priced before its product was ranked: it waited in a heap
             continue
         if len(shown) < count or int(pairs.family[j]) not in families:
             ranked(j)
