@@ -25,6 +25,7 @@ MONTH_HOURS = 730.0
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
+Bytes = npt.NDArray[np.uint8]  # small codes (0 to 255), a byte each
 
 
 def _codes(values: list[str]) -> tuple[Ints, list[str]]:

@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from placer.catalog.columns import Floats, Ints
-from placer.profile import Objective
-from placer.shortlist.pairs import FAMILIES, PRICING_NAMES
+from placer.catalog.columns import Bytes, Floats, Ints
+from placer.profile import InferenceProfile, Objective, TrainingProfile
+from placer.shortlist.pairs import FAMILIES, HOSTED_API, PRICING_NAMES, SELF_HOSTED
 from placer.shortlist.search import Exact, Search
 from placer.shortlist.stream import FIRST_WAVE, BoundStream
 
@@ -27,7 +27,7 @@ def rank(search: Search, objective: Objective, limit: float | None, count: int) 
         return None, []
     search.prime()
     over_lb = (pairs.cost_lb > limit) if limit is not None else np.zeros(len(pairs.row), dtype=np.bool_)
-    group = over_lb.astype(np.int64) * 2 + pairs.assumed.astype(np.int64)
+    group = over_lb.astype(np.uint8) * 2 + pairs.assumed  # bytes: (over budget, assumed price), 0 to 3
     offers = search.market.columns.offers
 
     def tail(j: int, e: Exact) -> tuple[int, str, str]:
@@ -61,8 +61,9 @@ def rank(search: Search, objective: Objective, limit: float | None, count: int) 
         def key(j: int, e: Exact) -> RankKey:
             return (grouped(j, e), e.cost / c0 + e.metric / m0, e.cost, *tail(j, e))
 
-    step = _order(search, primary, group, key, secondary)
-    everyone = _families(search)
+    members = _members(search)
+    step = _order(search, members, primary, group, key, secondary)
+    everyone = sorted(members)
     first = step(everyone)
     if first is None:
         return None, []
@@ -103,21 +104,34 @@ def rank(search: Search, objective: Objective, limit: float | None, count: int) 
     return chosen, shown
 
 
-def _families(search: Search) -> list[int]:
-    """The families present, ascending (np.unique's answer, by counting: there are only a handful)."""
-    return np.flatnonzero(np.bincount(search.pairs.family, minlength=len(FAMILIES))).tolist()
+def _members(search: Search) -> dict[int, Ints]:
+    """Each family present and its pairs, ascending. Training's families are its pricings and serving's are
+    self-hosted (the GPU pairs, first) and hosted APIs, so each lies together: a range, found without a pass over
+    the pairs. A build's farms and runners are interleaved."""
+    pairs = search.pairs
+    if isinstance(search.profile, TrainingProfile):
+        spans = pairs.spans  # a training pair's family is its pricing
+    elif isinstance(search.profile, InferenceProfile):
+        spans = {SELF_HOSTED: (0, pairs.n_gpu), HOSTED_API: (pairs.n_gpu, len(pairs.row))}
+    else:
+        family = pairs.family
+        present = np.flatnonzero(np.bincount(family, minlength=len(FAMILIES))).tolist()
+        return {f: np.flatnonzero(family == f) for f in present}
+    return {f: np.arange(start, end) for f, (start, end) in spans.items() if end > start}
 
 
 def _order(
-    search: Search, primary_lb: Floats, group_lb: Ints, key: Callable[[int, Exact], RankKey], secondary_lb: Floats
+    search: Search,
+    members: dict[int, Ints],
+    primary_lb: Floats,
+    group_lb: Bytes,
+    key: Callable[[int, Exact], RankKey],
+    secondary_lb: Floats,
 ) -> Step:
     """A generator-like function: each call returns the next pair in rank order among the given families."""
     family = search.pairs.family
-    families = _families(search)
-    streams = {
-        f: BoundStream(np.flatnonzero(family == f), group_lb, primary_lb, secondary_lb, search.gone) for f in families
-    }
-    heaps: dict[int, list[tuple[RankKey, int]]] = {f: [] for f in families}
+    streams = {f: BoundStream(rows, group_lb, primary_lb, secondary_lb, search.gone) for f, rows in members.items()}
+    heaps: dict[int, list[tuple[RankKey, int]]] = {f: [] for f in members}
 
     def step(active: Sequence[int]) -> tuple[RankKey, int] | None:
         while True:

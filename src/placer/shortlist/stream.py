@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from placer.catalog.columns import Bools, Floats, Ints
+from placer.catalog.columns import Bools, Bytes, Floats, Ints
 
 FIRST_WAVE = 64  # pairs sorted in the first wave; each later wave doubles
 
@@ -14,7 +14,7 @@ class BoundStream:
     """One family's pairs in order of their bound: (over-budget, assumed) group first, then the bound.
     Sorted a wave at a time, so a profile decided by its first few pairs never sorts the rest."""
 
-    def __init__(self, members: Ints, group: Ints, primary: Floats, secondary: Floats, dead: Bools) -> None:
+    def __init__(self, members: Ints, group: Bytes, primary: Floats, secondary: Floats, dead: Bools) -> None:
         self.dead = dead  # pairs rejected in bulk (their whole shape or key): skipped, never examined
         self.primary = primary
         self.secondary = secondary
