@@ -102,6 +102,8 @@ def _nested(levels: int) -> list[str]:
         "".join("a:\r" + " " * (i + 1) for i in range(levels)) + "b\n",
         "".join("a:\u2028" + " " * (i + 1) for i in range(levels)) + "b\n",
         "".join("  " * i + "a:\n" for i in range(levels)) + "  " * levels + "b\n",
+        "x: " + "[a: " * ((levels + 1) // 2) + "b" + "]" * ((levels + 1) // 2) + "\n",  # two levels a bracket
+        "".join("    " * i + "- k:\n" for i in range((levels + 1) // 2)) + "    " * ((levels + 1) // 2) + "b\n",
     ]
 
 

@@ -57,8 +57,7 @@ def compose_small(text: str) -> Any:
         return NOT_SMALL
     finally:
         loader.dispose()
-    # fewer nesting characters than levels allowed: no need to measure (a profile mostly has a few dozen)
-    return node if nesters < MAX_DEPTH - 1 or _depth(node) < MAX_DEPTH else NOT_SMALL
+    return node if _depth(node) < MAX_DEPTH else NOT_SMALL
 
 
 def _depth(root: yaml.Node | None) -> int:
