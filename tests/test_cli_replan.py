@@ -179,22 +179,31 @@ def test_shards_are_stable_and_cover_everything():
     assert Shard(2, 4).holds("./profiles/team-1/p1.yaml") == Shard(2, 4).holds("profiles/team-1/p1.yaml")
 
 
-def test_a_worker_gives_its_free_heap_back_after_each_chunk(fleet: Path, monkeypatch: pytest.MonkeyPatch):
-    """Forked workers call glibc's malloc_trim once per chunk (their heap's high-water mark would stay)."""
+def test_a_worker_gives_its_free_heap_back_every_few_hundred_profiles(fleet: Path, monkeypatch: pytest.MonkeyPatch):
+    """Forked workers call glibc's malloc_trim once TRIM_EVERY profiles were planned since the last call (their
+    heap's high-water mark would stay), not after every small chunk."""
     from placer import batch
     from placer.catalog.loader import load_catalog
     from placer.shortlist import Shortlister
 
     calls: list[int] = []
-    monkeypatch.setattr(batch, "_TRIM", calls.append)
+    trimmer = batch._Trimmer()
+    trimmer.trim = calls.append
+    monkeypatch.setattr(batch, "TRIM_EVERY", 4)
+    monkeypatch.setattr(batch, "_TRIMMER", trimmer)
     monkeypatch.setattr(batch, "_WORKER", (Shortlister(load_catalog(MINI_CATALOG)), batch.ReplanOptions()))
     paths = sorted(str(p) for p in (fleet / "fleet").glob("*.yaml"))[:3]
     done = batch._work(paths)
-    assert [e["file"] for e in done] == paths and calls == [0]
-    monkeypatch.setattr(batch, "_TRIM", None)
-    batch._trimmed_after_each_chunk()  # what a worker runs first: glibc's malloc_trim, where there is glibc
+    assert [e["file"] for e in done] == paths and calls == []  # 3 planned: not yet
+    batch._work(paths[:1])
+    assert calls == [0]  # 4: trimmed, and counting starts again
+    batch._work(paths)
+    assert calls == [0]
+    monkeypatch.setattr(batch, "_TRIMMER", None)
+    batch._trimmed_as_it_goes()  # what a worker runs first: glibc's malloc_trim, where there is glibc
+    assert batch._TRIMMER is not None
     if platform.libc_ver()[0] == "glibc":
-        assert batch._TRIM is not None and batch._TRIM(0) in (0, 1)
+        assert batch._TRIMMER.trim is not None and batch._TRIMMER.trim(0) in (0, 1)
 
 
 @pytest.mark.parametrize(("count", "size", "jobs"), [(10_000, 256, 2), (37, 2, 2), (1000, 64, 4), (5, 256, 1)])

@@ -109,12 +109,30 @@ def _work(chunk: Sequence[str]) -> list[dict[str, object]]:
         except Exception as exc:  # one profile's bug must not sink the fleet
             entry = _broken(path, exc)
         out.append(entry.model_dump())
-    if _TRIM is not None:
-        _TRIM(0)
+    if _TRIMMER is not None:
+        _TRIMMER.after(len(chunk))
     return out
 
 
-_TRIM: Callable[[int], int] | None = None  # glibc's malloc_trim, in forked workers
+TRIM_EVERY = 256  # profiles planned between two trims of a process's heap
+
+
+class _Trimmer:
+    """glibc's malloc_trim once at least TRIM_EVERY profiles were planned since the last: not after every chunk,
+    as the small chunks at a fleet's end would each pay for faulting the freed pages back in."""
+
+    def __init__(self) -> None:
+        self.trim = _malloc_trim()
+        self.since = 0
+
+    def after(self, planned: int) -> None:
+        self.since += planned
+        if self.trim is not None and self.since >= TRIM_EVERY:
+            self.trim(0)
+            self.since = 0
+
+
+_TRIMMER: _Trimmer | None = None  # in forked workers
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -129,17 +147,17 @@ def _malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
-def _trimmed_after_each_chunk() -> None:
-    """In each worker: after each chunk, the heap's free pages go back to the system.
+def _trimmed_as_it_goes() -> None:
+    """In each worker: every TRIM_EVERY profiles, the heap's free pages go back to the system.
 
     A profile's arrays (tens of thousands of offers, a few hundred KiB each) come from the heap once glibc has
     raised its mmap threshold, and the heap's high-water mark stays: a worker grew by about 100 MiB over a
     10,000-profile fleet. Fixing the threshold low kept memory down but cost a page fault per page of every
-    such array (system time rose from 1 s to 3 s per 2,000 profiles); trimming once per chunk keeps both down.
-    The parent trims too, after taking each chunk's entries.
+    such array (system time rose from 1 s to 3 s per 2,000 profiles); trimming every few hundred profiles keeps
+    both down. The parent trims too, as it takes the entries.
     """
-    global _TRIM  # noqa: PLW0603 - set once in each forked worker
-    _TRIM = _malloc_trim()
+    global _TRIMMER  # noqa: PLW0603 - set once in each forked worker
+    _TRIMMER = _Trimmer()
 
 
 TAIL_CHUNK = 16  # profiles: the smallest chunk handed out near the end of a fleet (a tenth of a second's work)
@@ -168,13 +186,12 @@ def plan_fleet(
     _WORKER = (engine, options)
     size = max(1, min(256, len(paths) // (max(1, options.jobs) * 8) or 1))
     entries: list[ReplanEntry] = []
-    trim = _malloc_trim()  # after each chunk, here too: the entries pile up in this process
+    trimmer = _Trimmer()  # here too: the entries pile up in this process
     try:
         if options.jobs <= 1 or len(paths) <= size:
             for chunk in _chunks(paths, size):
                 entries.extend(ReplanEntry.model_validate(e) for e in _work(chunk))
-                if trim is not None:
-                    trim(0)
+                trimmer.after(len(chunk))
                 if progress:
                     progress(len(chunk))
         else:
@@ -183,12 +200,11 @@ def plan_fleet(
             # garbage collector never writes to their pages and forked workers keep sharing them.
             options.datasets.prefetch(paths)  # each s3:// dataset listed once, here, not once per worker
             gc.freeze()
-            with context.Pool(options.jobs, initializer=_trimmed_after_each_chunk) as pool:
+            with context.Pool(options.jobs, initializer=_trimmed_as_it_goes) as pool:
                 gc.unfreeze()
                 for done in pool.imap(_work, _chunks(paths, size, options.jobs)):
                     entries.extend(ReplanEntry.model_validate(e) for e in done)
-                    if trim is not None:
-                        trim(0)
+                    trimmer.after(len(done))
                     if progress:
                         progress(len(done))
     finally:
