@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from placer.catalog.columns import API, GPU, Bools, Floats, Ints, OfferColumns, build_columns
+from placer.catalog.columns import API, GPU, PRICINGS, Bools, Floats, Ints, OfferColumns, build_columns
 from placer.catalog.models import ApiOffer, Catalog, Region
 from placer.estimate.egress import Egress, egress
 from placer.placements.common import Context
@@ -50,6 +50,14 @@ class Market:
         self.shape_rows: Ints = first
         self.pattern_ok: dict[str, Bools] = {}  # region pattern -> the region codes it matches
         self.api_rows: Ints = np.flatnonzero(self.columns.kind == API)  # the hosted APIs' rows: a few thousand
+        cols = self.columns
+        # [pricing, row]: a GPU pair's serving group (serving shape × zero price) and training key before the data's
+        # place (shape × spot × interruption class: on-demand and reserved share theirs, the price only scales cost)
+        self.serving_code: Ints = cols.serving_shape * 2 + (cols.price == 0)
+        is_spot = (np.arange(len(PRICINGS)) == PRICINGS.index("spot"))[:, None]
+        n_spot = int(cols.spot_class.max(initial=0)) + 1
+        spot = np.where(is_spot, cols.spot_class, 0)
+        self.training_key: Ints = ((cols.shape * 2 + is_spot) * n_spot + spot) * 3
         self.is_gpu: Bools = self.columns.kind == GPU
 
     def product_rows(self, row: int) -> Ints:

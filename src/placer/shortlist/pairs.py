@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from placer.catalog.columns import MAC, PRICINGS, Bools, Floats, Ints
 from placer.catalog.models import ApiOffer, GpuOffer
@@ -25,6 +27,7 @@ from placer.profile import AnyProfile, AppleBuildProfile, InferenceProfile, Trai
 from placer.shortlist.market import Market
 
 PER_TOKEN, RENTAL = 3, 4
+T = TypeVar("T", bound=np.generic)
 PRICING_NAMES = (*PRICINGS, "per-token", "rental")
 # what the plan shows the best of side by side (planner._family): a pricing, a way of serving, a kind of farm
 FAMILIES = (*PRICINGS, "self-hosted", "hosted-api", "farm", "elastic")
@@ -153,6 +156,17 @@ def build_pairs(
     return pairs
 
 
+def _by_pricing(pairs: Pairs, table: npt.NDArray[T], count: int) -> npt.NDArray[T]:
+    """table[pricing, row] for the first ``count`` pairs: a plain gather per pricing, as each pricing's pairs lie
+    together (a gather by two indices computes a flat index for every pair first)."""
+    out = np.empty(count, dtype=table.dtype)
+    for code, (start, end) in pairs.spans.items():
+        stop = min(end, count)
+        if start < stop:
+            out[start:stop] = table[code][pairs.row[start:stop]]
+    return out
+
+
 def _spans(pricing: list[Ints]) -> dict[int, tuple[int, int]]:
     """Where each pricing's pairs lie, listed one pricing after another."""
     spans: dict[int, tuple[int, int]] = {}
@@ -221,7 +235,7 @@ def _training_bounds(market: Market, profile: TrainingProfile, pairs: Pairs) -> 
             rate[h] = peak * 1e12 * mfu * 3600  # FLOPs per accelerator-hour at full scaling and goodput
     acc_hours = profile.flops / rate[cols.hardware[row]]
     per = cols.per_instance[row]
-    price = pairs.gpu_price = cols.price[p, row]
+    price = pairs.gpu_price = _by_pricing(pairs, cols.price, row.size)
     pairs.cost_lb = acc_hours / per * price + pairs.egress_usd
     if profile.resources.count is not None:
         most = np.ceil(profile.resources.count / per) * per
@@ -232,18 +246,15 @@ def _training_bounds(market: Market, profile: TrainingProfile, pairs: Pairs) -> 
     pairs.metric_lb = acc_hours / most + pairs.egress_hours
     # a key is what the estimate depends on: the shape, the data's place and, on spot, the interruption rate (the
     # price only scales the cost, so on-demand and reserved pairs of a shape share one estimate)
-    is_spot = p == PRICINGS.index("spot")
-    spot = np.where(is_spot, cols.spot_class[row], 0)
-    n_spot = int(cols.spot_class.max(initial=0)) + 1
-    pairs.key = ((cols.shape[row] * 2 + is_spot) * n_spot + spot) * 3 + pairs.rel
+    pairs.key = _by_pricing(pairs, market.training_key, row.size) + pairs.rel
     pairs.family = p.copy()
-    pairs.assumed = cols.assumed[p, row]
+    pairs.assumed = _by_pricing(pairs, cols.assumed, row.size)
 
 
 def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, pairs: Pairs) -> None:
     cols = market.columns
     spec = profile.inference
-    row, p = pairs.row, pairs.pricing
+    row = pairs.row
     r50, r95 = market.rtts(ctx)
     pairs.rtt50, pairs.rtt95 = r50, r95
     rtt95 = r95[cols.region[row]]
@@ -292,11 +303,10 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     # build_pairs lists GPU pairs first, then APIs: each formula runs on its own part only
     n_gpu = pairs.n_gpu
     g_row, a_row = row[:n_gpu], row[n_gpu:]
-    g_p = p[:n_gpu]
     shape = cols.shape[g_row]
     instances = np.maximum(1.0, np.ceil(need / per - 1e-9))[shape]
     hours = inference_model.HOURS_PER_MONTH * spec.hours_per_day / 24
-    gpu_price = pairs.gpu_price = cols.price[g_p, g_row]
+    gpu_price = pairs.gpu_price = _by_pricing(pairs, cols.price, n_gpu)
     gpu_cost = instances * (gpu_price * hours) + pairs.egress_usd[:n_gpu]
     idle_ms = (prefill / (tp_max * flops * inference_model.EFF_PREFILL) + spec.output_tokens * step) * 1000
     pairs.rtt95_gpu = rtt95[:n_gpu]
@@ -316,11 +326,11 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     pairs.metric_lb = np.concatenate([gpu_p95, api_p95])
     # one estimate per (serving shape × zero price, user RTT) for GPUs: keys are formed when asked for (a few
     # pairs), by Search.key_of; APIs are priced one by one
-    pairs.serving = cols.serving_shape[g_row] * 2 + (gpu_price == 0)
+    pairs.serving = _by_pricing(pairs, market.serving_code, n_gpu)
     pairs.family = np.concatenate(
         [np.full(n_gpu, SELF_HOSTED, dtype=np.int64), np.full(a_row.size, HOSTED_API, dtype=np.int64)]
     )
-    pairs.assumed = np.concatenate([cols.assumed[g_p, g_row], cols.api_assumed[a_row]])
+    pairs.assumed = np.concatenate([_by_pricing(pairs, cols.assumed, n_gpu), cols.api_assumed[a_row]])
 
 
 def _build_bounds(market: Market, profile: AppleBuildProfile, reference_speed: float, pairs: Pairs) -> None:
