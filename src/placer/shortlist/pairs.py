@@ -325,7 +325,7 @@ def _inference_bounds(market: Market, profile: InferenceProfile, ctx: Context, p
     pairs.cost_lb = np.concatenate([gpu_cost, api_cost])
     pairs.metric_lb = np.concatenate([gpu_p95, api_p95])
     # one estimate per (serving shape × zero price, user RTT) for GPUs: keys are formed when asked for (a few
-    # pairs), by Search.key_of; APIs are priced one by one
+    # pairs), by Search._key_of; APIs are priced one by one
     pairs.serving = _by_pricing(pairs, market.serving_code, n_gpu)
     pairs.family = np.concatenate(
         [np.full(n_gpu, SELF_HOSTED, dtype=np.int64), np.full(a_row.size, HOSTED_API, dtype=np.int64)]

@@ -9,7 +9,7 @@ from functools import cached_property
 
 import numpy as np
 
-from placer.catalog.columns import PRICINGS, Bools, Floats
+from placer.catalog.columns import PRICINGS, Bools, Floats, Ints
 from placer.catalog.models import ApiOffer, GpuOffer, MacOffer
 from placer.estimate import inference as inference_model
 from placer.estimate import training as training_model
@@ -73,7 +73,7 @@ class Search:
 
     def _key_estimate(self, j: int) -> tuple[float, int, float] | Rejected:
         """(the factor price multiplies, instances, metric before the copy) for pair j's key."""
-        key = self.key_of(j)
+        key = self._key_of(j)
         known = self.keyed.get(key)
         if known is not None:
             return known
@@ -116,7 +116,7 @@ class Search:
             job = self._jobs[rel] = training.job(self.profile, self.moves[rel])
         return job
 
-    def key_of(self, j: int) -> int:
+    def _key_of(self, j: int) -> int:
         """Pair j's key: training's are listed with the pairs; a GPU serving pair's is (serving shape, users' RTT),
         which only the region decides."""
         if isinstance(self.profile, InferenceProfile):
@@ -290,6 +290,20 @@ class Search:
             raise AssertionError(f"shortlist and scorer disagree on {placement.offer} ({pricing})")
         return placement
 
+    def _reject_whole(self, where: Ints, groups: int, failures: list[tuple[int, Rejected]]) -> None:
+        """Reject every GPU pair of each failed group (shape or key; ``where`` is each GPU pair's group), counted in
+        the order the groups failed, in one pass: _kill's count, as nothing is examined or rejected while priming."""
+        if not failures:
+            return
+        sizes = np.bincount(where, minlength=groups)
+        failed = np.zeros(groups, dtype=np.bool_)
+        for g, rejected in failures:
+            self.counts.add(rejected.code, int(sizes[g]), rejected.reason)
+            failed[g] = True
+        gpu = slice(0, self.pairs.n_gpu)
+        self.dead[gpu] |= failed[where]
+        self.gone[gpu] |= failed[where]
+
     def prime(self) -> None:
         """One estimate per GPU key (training) or serving shape (inference), before any ranking: it turns the
         analytic bounds of every pair sharing it into (near-)exact ones, and rejects a failing shape in bulk,
@@ -300,24 +314,19 @@ class Search:
             return
         gpu = slice(0, n_gpu)  # build_pairs lists GPU pairs first: a view, not a gather
         price = pairs.gpu_price
-        sizes: list[int] | None = None  # pairs per shape or key, counted once a whole one is rejected
         if isinstance(self.profile, InferenceProfile):
             groups, first, where = group_index(pairs.serving[gpu])
             where = where.reshape(-1)
             counts = np.full(groups.size, np.nan)
             base = np.full(groups.size, np.nan)
-            failed = np.zeros(groups.size, dtype=np.bool_)
+            failures: list[tuple[int, Rejected]] = []
             for g, at in enumerate(first.tolist()):
                 got = self._served(at, kill=False)
-                if isinstance(got, Rejected):  # the whole shape is rejected: counted here, marked once below
-                    sizes = np.bincount(where, minlength=groups.size).tolist() if sizes is None else sizes
-                    self.counts.add(got.code, sizes[g], got.reason)
-                    failed[g] = True
+                if isinstance(got, Rejected):
+                    failures.append((g, got))
                 else:
                     counts[g], base[g] = got
-            if sizes is not None:
-                self.dead[gpu] |= failed[where]
-                self.gone[gpu] |= failed[where]
+            self._reject_whole(where, groups.size, failures)
             hours = inference_model.HOURS_PER_MONTH * self.profile.inference.hours_per_day / 24
             instances = counts[where]
             scale = instances * hours
@@ -339,18 +348,14 @@ class Search:
             where = where.reshape(-1)
             hours_of = np.full(keys.size, np.nan)
             wall_of = np.full(keys.size, np.nan)
-            failed = np.zeros(keys.size, dtype=np.bool_)
+            failures = []
             for k, at in enumerate(first.tolist()):
                 trained = self._key_estimate(at)
-                if isinstance(trained, Rejected):  # the whole key is rejected: counted here, marked once below
-                    sizes = np.bincount(where, minlength=keys.size).tolist() if sizes is None else sizes
-                    self.counts.add(trained.code, sizes[k], trained.reason)
-                    failed[k] = True
+                if isinstance(trained, Rejected):
+                    failures.append((k, trained))
                 else:
                     hours_of[k], wall_of[k] = trained[0] * trained[1], trained[2]
-            if sizes is not None:
-                self.dead[gpu] |= failed[where]
-                self.gone[gpu] |= failed[where]
+            self._reject_whole(where, keys.size, failures)
             scale = hours_of[where]
             wall = wall_of[where]
             # a primed key's figures are figures()'s own, computed in the same order: exact bounds, so pairs
