@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from placer.budget import normalize_path, resolve_budget
 from placer.catalog.models import Catalog
+from placer.collector import paused
 from placer.errors import ExitCode, PlacerError, ProfileError, SourceLocation, UsageError
 from placer.gate import CheckOptions, _failed, evaluate, summarize
 from placer.planner import PlanOptions
@@ -202,11 +203,12 @@ def plan_fleet(
             gc.freeze()
             with context.Pool(options.jobs, initializer=_trimmed_as_it_goes) as pool:
                 gc.unfreeze()
-                for done in pool.imap(_work, _chunks(paths, size, options.jobs)):
-                    entries.extend(ReplanEntry.model_validate(e) for e in done)
-                    trimmer.after(len(done))
-                    if progress:
-                        progress(len(done))
+                with paused():  # this process only takes in the entries, which hold no cycles
+                    for done in pool.imap(_work, _chunks(paths, size, options.jobs)):
+                        entries.extend(ReplanEntry.model_validate(e) for e in done)
+                        trimmer.after(len(done))
+                        if progress:
+                            progress(len(done))
     finally:
         _WORKER = None
     return entries
@@ -233,7 +235,8 @@ def replan(
     for arg, why in problems.items():
         error = ProfileError(why, location=SourceLocation(arg))
         entries.append(ReplanEntry(**_failed(arg, error, None, None).model_dump()))
-    return build_report(entries, CatalogSummary(as_of=catalog.as_of, offers=len(catalog.offers)), options)
+    with paused():
+        return build_report(entries, CatalogSummary(as_of=catalog.as_of, offers=len(catalog.offers)), options)
 
 
 def default_jobs() -> int:

@@ -216,7 +216,7 @@ class _Builder:
         self.error = error
         self.count = 0
         self.active: set[int] = set()  # collections on the current path, to catch recursive aliases
-        self.constructor = yaml.SafeLoader("")
+        self.constructor = yaml.constructor.SafeConstructor()  # no reader or parser: they would make a cycle
 
     def _mark(self, node: yaml.Node) -> Mark:
         start, end = node.start_mark, node.end_mark

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from placer.catalog.models import CATALOG_SCHEMA_VERSION, Catalog
+from placer.collector import paused
 from placer.errors import CatalogError, SourceLocation
 from placer.field_errors import validation_error
 from placer.json_keys import check_json_keys
@@ -34,10 +35,11 @@ def parse_catalog_json(text: str, name: str, *, check_keys: bool = True) -> Cata
     """Validate catalog JSON; errors name the file (and the line and column when the JSON itself is broken)."""
     if not text.strip():
         raise CatalogError("file is empty", location=SourceLocation(name))
-    if check_keys:
-        check_json_keys(text, name, CatalogError)
     try:
-        catalog = Catalog.model_validate_json(text)
+        with paused():  # hundreds of thousands of objects, none in a cycle
+            if check_keys:
+                check_json_keys(text, name, CatalogError)
+            catalog = Catalog.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         if first["type"] == "json_invalid":

@@ -110,6 +110,7 @@ def replan(
     from placer.batch import replan as run
     from placer.budget import FlagBudgets, read_policy
     from placer.cli.check import expand_profiles
+    from placer.collector import paused
     from placer.errors import UsageError
     from placer.planner import PlanOptions
     from placer.render.progress import count_progress, wants_progress
@@ -160,7 +161,8 @@ def replan(
                 f"({rate:,.0f} profiles/s, {t.pairs / seconds / 1e6 if seconds > 0 else 0:,.1f} M pairs/s; "
                 f"{t.examined:,} of {t.candidates:,} candidate pairs priced exactly) with {options.jobs} job(s)"
             )
-        _render(report, output_format, output)
+        with paused():  # the report's copies hold no cycles: see placer.collector
+            _render(report, output_format, output)
         _diagnostics(report)
         print(f"placer: {what}", file=sys.stderr)
         if output is not None:

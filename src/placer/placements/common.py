@@ -22,6 +22,13 @@ class Rejected(Exception):
         self.reason = reason
         self.code = code
 
+    def kept(self) -> Rejected:
+        """This, to be kept as a value: without its traceback and the exception it replaced, which hold the frames
+        it went through, the frame that keeps it among them (a cycle only the garbage collector frees)."""
+        self.__traceback__ = None
+        self.__context__ = None
+        return self
+
 
 @dataclass(frozen=True)
 class Context:

@@ -104,7 +104,7 @@ class Search:
                     raise Rejected(exc.reason, exc.code) from None
                 result = (float(serving.instances), serving.instances, serving.p95_ms)
         except Rejected as exc:
-            result = exc
+            result = exc.kept()
         self.keyed[key] = result
         return result
 
@@ -167,7 +167,7 @@ class Search:
                 raise Rejected(exc.reason, exc.code) from None
             result = (est.instances, est.p95_ms)
         except Rejected as exc:
-            result = exc
+            result = exc.kept()
             if kill:
                 shape = np.zeros(len(self.pairs.row), dtype=np.bool_)
                 shape[: self.pairs.n_gpu] = self.pairs.serving == group
