@@ -183,7 +183,8 @@ def plan_fleet(
 ) -> list[ReplanEntry]:
     """Entries in the order of ``paths``. With ``jobs`` > 1, forked workers share the catalog's columns."""
     global _WORKER  # noqa: PLW0603 - handed to forked workers without pickling the catalog
-    engine = Shortlister(catalog)
+    with paused():  # the market's arrays and lists: no cycles
+        engine = Shortlister(catalog)
     _WORKER = (engine, options)
     size = max(1, min(256, len(paths) // (max(1, options.jobs) * 8) or 1))
     entries: list[ReplanEntry] = []
