@@ -81,7 +81,7 @@ def _plan_one(path: str, engine: Shortlister, options: ReplanOptions) -> ReplanE
     # the baseline is applied once the whole fleet is planned (matching by name needs every name)
     result = evaluate(path, found.plan, limit, line, None, replace(options, baseline=None))
     return ReplanEntry(
-        **result.model_dump(),
+        **dict(result),  # its fields as they are: the models in them are not validated again
         alternatives=[summarize(p) for p in found.plan.alternatives],
         rejected_summary=found.plan.rejected_summary,
         candidates=found.candidates,

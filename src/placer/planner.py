@@ -59,11 +59,11 @@ def _hint(index: CatalogIndex, name: str, choices: list[str]) -> str | None:
 def check_names(profile: AnyProfile, index: CatalogIndex) -> set[str] | None:
     """Validate catalog names used by the profile; return the accelerator keys it allows (None = any)."""
     c = profile.constraints
-    providers = sorted(index.providers)
     for field, names in (("providers", c.providers or []), ("exclude_providers", c.exclude_providers)):
         for i, name in enumerate(names):
             if name.lower() not in index.providers:
-                raise _error(f"unknown provider {name!r}", ("constraints", field, i), _hint(index, name, providers))
+                hint = _hint(index, name, sorted(index.providers))
+                raise _error(f"unknown provider {name!r}", ("constraints", field, i), hint)
     for i, pattern in enumerate(c.regions or []):
         if not index.pattern_matches_anything(pattern):
             raise _error(
