@@ -16,7 +16,7 @@ from tests.budget_profiles import NO_BUDGET, OVER, SERVICE, UNDER
 from tests.conftest import MINI_CATALOG, run_placer
 from tests.test_render import check_golden
 
-from placer.batch import TAIL_CHUNK, Shard, _chunks, parse_shard
+from placer.batch import TAIL_CHUNK, Shard, _chunks, _taken, parse_shard
 from placer.errors import UsageError
 
 ENV = {"PLACER_MAX_PRICE_AGE_DAYS": "100000", "GITHUB_ACTIONS": "", "GITHUB_STEP_SUMMARY": ""}
@@ -221,3 +221,28 @@ def test_chunks_cover_the_fleet_in_order_and_shrink_towards_its_end(count: int, 
         size > TAIL_CHUNK and count >= 8 * jobs * size
     ):  # a fleet large enough to shrink: its last chunks are far smaller than the first
         assert sizes[0] == size and sizes[-2] == TAIL_CHUNK
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_budget_too_small_for_a_percentage_is_over_by_dollars_and_the_fleet_is_reported(fleet: Path, jobs: str):
+    """over / 1e-306 × 100 is inf, which the report's numbers refuse: it was once a whole lost batch."""
+    (fleet / "fleet" / "tiny.yaml").write_text(OVER.replace("name: big-train", "name: tiny").replace("1000", "1e-306"))
+    done = replan(fleet, "fleet", "--format", "json", "--jobs", jobs)
+    assert done.returncode == 5, done.stderr
+    report = load(done.stdout)
+    assert report["totals"]["profiles"] == 13
+    tiny = next(p for p in report["profiles"] if p["file"] == "fleet/tiny.yaml")
+    assert tiny["status"] == "over" and tiny["exit_code"] == 5
+    assert tiny["budget"]["over_usd"] == tiny["chosen"]["cost"]["total_usd"] > 0
+    assert tiny["budget"]["over_pct"] is None
+    done = replan(fleet, "fleet/tiny.yaml", "--format", "markdown", "--jobs", jobs)
+    assert done.returncode == 5, done.stderr
+    assert "fleet/tiny.yaml`: over budget by $5,882: $5,882 per run" in done.stdout and "inf" not in done.stdout
+
+
+def test_an_entry_a_worker_sends_that_is_not_valid_is_that_profiles_internal_error():
+    entry = _taken({"file": "fleet/a.yaml", "status": "nonsense", "gate": "pass", "exit_code": 0})
+    assert entry.file == "fleet/a.yaml"
+    assert (entry.status, entry.gate, entry.exit_code) == ("error", "fail", 1)
+    assert entry.error is not None and entry.error.startswith("internal error while planning fleet/a.yaml: ")
+    assert "ValidationError" in entry.error and "status" in entry.error

@@ -50,6 +50,7 @@ def test_paused_leaves_a_collector_that_was_off_off(collector_on):
 def test_planning_a_fleet_leaves_no_cycles_behind(collector_on):
     """A rejection kept as a value once held the frames it was raised through, and each profile's YAML reading
     made a loader that referred to itself: ~400 objects a profile that only the collector could free."""
+    assert len(PROFILES) == 7
     engine = Shortlister(embedded_catalog())
     options = ReplanOptions()
     for path in PROFILES:  # the caches that live as long as the engine are made here
@@ -61,4 +62,3 @@ def test_planning_a_fleet_leaves_no_cycles_behind(collector_on):
             assert entry.status != "error", entry.reasons
             entry.model_dump()
         assert gc.collect() == 0
-    assert len(PROFILES) == 7

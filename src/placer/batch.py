@@ -16,6 +16,8 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from pydantic import ValidationError
+
 from placer.budget import normalize_path, resolve_budget
 from placer.catalog.models import Catalog
 from placer.collector import paused
@@ -81,12 +83,21 @@ def _plan_one(path: str, engine: Shortlister, options: ReplanOptions) -> ReplanE
     # the baseline is applied once the whole fleet is planned (matching by name needs every name)
     result = evaluate(path, found.plan, limit, line, None, replace(options, baseline=None))
     return ReplanEntry(
-        **dict(result),  # its fields as they are: the models in them are not validated again
+        **dict(result),  # its fields as they are, not dumped and validated again here: _taken validates the entry
         alternatives=[summarize(p) for p in found.plan.alternatives],
         rejected_summary=found.plan.rejected_summary,
         candidates=found.candidates,
         examined=found.examined,
     )
+
+
+def _taken(data: dict[str, object]) -> ReplanEntry:
+    """A worker's entry, validated as it arrives: one that is not valid (a bug in placer) is that profile's internal
+    error, like a bug while planning it, never a lost batch."""
+    try:
+        return ReplanEntry.model_validate(data)
+    except ValidationError as exc:
+        return _broken(str(data.get("file")), exc)
 
 
 def _broken(path: str, exc: BaseException) -> ReplanEntry:
@@ -181,7 +192,8 @@ def plan_fleet(
     options: ReplanOptions,
     progress: Callable[[int], None] | None = None,
 ) -> list[ReplanEntry]:
-    """Entries in the order of ``paths``. With ``jobs`` > 1, forked workers share the catalog's columns."""
+    """Entries in the order of ``paths``. With ``jobs`` > 1, forked workers share the catalog's columns, and this
+    process's cyclic garbage collector is off while it takes in their entries (placer.collector)."""
     global _WORKER  # noqa: PLW0603 - handed to forked workers without pickling the catalog
     with paused():  # the market's arrays and lists: no cycles
         engine = Shortlister(catalog)
@@ -192,7 +204,7 @@ def plan_fleet(
     try:
         if options.jobs <= 1 or len(paths) <= size:
             for chunk in _chunks(paths, size):
-                entries.extend(ReplanEntry.model_validate(e) for e in _work(chunk))
+                entries.extend(_taken(e) for e in _work(chunk))
                 trimmer.after(len(chunk))
                 if progress:
                     progress(len(chunk))
@@ -206,7 +218,7 @@ def plan_fleet(
                 gc.unfreeze()
                 with paused():  # this process only takes in the entries, which hold no cycles
                     for done in pool.imap(_work, _chunks(paths, size, options.jobs)):
-                        entries.extend(ReplanEntry.model_validate(e) for e in done)
+                        entries.extend(_taken(e) for e in done)
                         trimmer.after(len(done))
                         if progress:
                             progress(len(done))

@@ -16,8 +16,9 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """The collector off for the block, then as it was; nests. Only around work that makes no cycles (planning
-    does: it is never paused), or their garbage would wait for the next collection after the block."""
+    """The collector off for the block, then as it was; nests. The switch is the process's, so other threads go
+    without it too. Only around work known to make no cycles, or their garbage waits for the block's end:
+    planning is never paused, as it runs code (plugins' offers, estimators) this module cannot vouch for."""
     was = gc.isenabled()
     gc.disable()
     try:

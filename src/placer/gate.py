@@ -135,10 +135,9 @@ def _over_budget(plan: Plan, limit: BudgetLimit, line: int | None) -> tuple[str,
     assert chosen is not None
     total, per = chosen.cost.total_usd, limit.period
     over = total - limit.max_usd
-    reason = (
-        f"over budget by {usd(over)} ({signed_pct(over / limit.max_usd * 100)}): {usd(total)} per {per} "
-        f"against {usd(limit.max_usd)} set by {limit.origin}"
-    )
+    share = over / limit.max_usd * 100
+    by = f"{usd(over)} ({signed_pct(share)})" if math.isfinite(share) else usd(over)  # no "+inf%" for 1e-306
+    reason = f"over budget by {by}: {usd(total)} per {per} against {usd(limit.max_usd)} set by {limit.origin}"
     # the planner ranks placements within the budget first, so a chosen one over it means none fits
     cheapest = min([chosen, *plan.alternatives], key=lambda p: p.cost.total_usd)
     if cheapest is chosen:
@@ -239,7 +238,8 @@ def evaluate(
         status = "over" if over > 0 else "within"
         budget = budget.model_copy(update={"status": status})
         if over > 0:
-            budget = budget.model_copy(update={"over_usd": over, "over_pct": over / limit.max_usd * 100})
+            pct = over / limit.max_usd * 100  # inf for a budget like 1e-300: too many percent to write, so none
+            budget = budget.model_copy(update={"over_usd": over, "over_pct": pct if math.isfinite(pct) else None})
     reasons: list[str] = []
     details: list[str] = []
     diff: BaselineResult | None = None

@@ -161,7 +161,7 @@ def replan(
                 f"({rate:,.0f} profiles/s, {t.pairs / seconds / 1e6 if seconds > 0 else 0:,.1f} M pairs/s; "
                 f"{t.examined:,} of {t.candidates:,} candidate pairs priced exactly) with {options.jobs} job(s)"
             )
-        with paused():  # the report's copies hold no cycles: see placer.collector
+        with paused():  # rendering makes no cycles: see placer.collector
             _render(report, output_format, output)
         _diagnostics(report)
         print(f"placer: {what}", file=sys.stderr)

@@ -46,8 +46,8 @@ def _status(r: ProfileResult) -> str:
         return f"error (exit {r.exit_code})"
     if r.status == "infeasible":
         return "no feasible placement"
-    if b is not None and b.status == "over" and b.over_usd is not None and b.over_pct is not None:
-        text = f"over by {usd(b.over_usd)} ({signed_pct(b.over_pct)})"
+    if b is not None and b.status == "over" and b.over_usd is not None:
+        text = f"over by {usd(b.over_usd)}" + (f" ({signed_pct(b.over_pct)})" if b.over_pct is not None else "")
     elif b is not None and b.status == "within" and b.limit_usd is not None and b.total_usd is not None:
         text = f"within ({usd(b.limit_usd - b.total_usd)} to spare)"
     else:
