@@ -31,10 +31,11 @@ def emit(
     """JSON from the report itself; the others from the renderers given (a terminal table, or its plain text
     when written to a file)."""
     from placer.atomic import write_atomic
-    from placer.render.json_out import to_json
+    from placer.render.json_out import json_bytes, to_json
 
+    rendered: str | bytes
     if output_format is ReportFormat.json:
-        rendered = to_json(report)
+        rendered = json_bytes(report) if output is not None else to_json(report)
     elif output_format is ReportFormat.markdown:
         rendered = markdown()
     elif output is None:

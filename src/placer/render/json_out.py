@@ -64,5 +64,9 @@ def _utf8(text: str) -> str:
 def to_json(model: BaseModel) -> str:
     """Indented JSON, written by pydantic-core: the same bytes as ``json.dumps(indent=2, ensure_ascii=False)``
     for tidied values (they differ only below 1e-4, which rounding has removed), ~5x faster on a fleet report."""
-    data = _tidy(model.model_dump(mode="json"))
-    return to_json_bytes(data, indent=2).decode() + "\n"
+    return json_bytes(model).decode()
+
+
+def json_bytes(model: BaseModel) -> bytes:
+    """to_json encoded as UTF-8, for a file: a fleet report's tens of MB are not decoded to be encoded again."""
+    return to_json_bytes(_tidy(model.model_dump(mode="json")), indent=2) + b"\n"
