@@ -15,7 +15,7 @@ from placer.catalog.models import CATALOG_SCHEMA_VERSION, Catalog
 from placer.collector import paused
 from placer.errors import CatalogError, SourceLocation
 from placer.field_errors import validation_error
-from placer.json_keys import check_json_keys
+from placer.json_keys import check_json_keys_while
 from placer.yamldoc import YamlDocument, clip, dotted_path, excerpt, read_text
 
 EMBEDDED = "catalog.json"
@@ -38,8 +38,9 @@ def parse_catalog_json(text: str, name: str, *, check_keys: bool = True) -> Cata
     try:
         with paused():  # hundreds of thousands of objects, none in a cycle
             if check_keys:
-                check_json_keys(text, name, CatalogError)
-            catalog = Catalog.model_validate_json(text)
+                catalog = check_json_keys_while(text, name, CatalogError, lambda: Catalog.model_validate_json(text))
+            else:
+                catalog = Catalog.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         if first["type"] == "json_invalid":
