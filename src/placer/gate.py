@@ -129,14 +129,20 @@ def summarize(p: Placement) -> PlacementSummary:
     return PlacementSummary.model_validate(p.model_dump())
 
 
+def _share_over(over: float, limit: float) -> float | None:
+    """How many percent over the budget; None when too many to write (a budget like 1e-306 makes it inf)."""
+    share = over / limit * 100
+    return share if math.isfinite(share) else None
+
+
 def _over_budget(plan: Plan, limit: BudgetLimit, line: int | None) -> tuple[str, list[str]]:
     """The reason (how far over, against what) and the why (nothing cheaper fits; what would pass)."""
     chosen = plan.chosen
     assert chosen is not None
     total, per = chosen.cost.total_usd, limit.period
     over = total - limit.max_usd
-    share = over / limit.max_usd * 100
-    by = f"{usd(over)} ({signed_pct(share)})" if math.isfinite(share) else usd(over)  # no "+inf%" for 1e-306
+    share = _share_over(over, limit.max_usd)
+    by = usd(over) if share is None else f"{usd(over)} ({signed_pct(share)})"
     reason = f"over budget by {by}: {usd(total)} per {per} against {usd(limit.max_usd)} set by {limit.origin}"
     # the planner ranks placements within the budget first, so a chosen one over it means none fits
     cheapest = min([chosen, *plan.alternatives], key=lambda p: p.cost.total_usd)
@@ -238,8 +244,7 @@ def evaluate(
         status = "over" if over > 0 else "within"
         budget = budget.model_copy(update={"status": status})
         if over > 0:
-            pct = over / limit.max_usd * 100  # inf for a budget like 1e-300: too many percent to write, so none
-            budget = budget.model_copy(update={"over_usd": over, "over_pct": pct if math.isfinite(pct) else None})
+            budget = budget.model_copy(update={"over_usd": over, "over_pct": _share_over(over, limit.max_usd)})
     reasons: list[str] = []
     details: list[str] = []
     diff: BaselineResult | None = None

@@ -44,10 +44,8 @@ def _tidy_other(value: Any) -> Any:
         return 0.0 if rounded == 0 else rounded
     if isinstance(value, str):
         return value if value.isascii() else _utf8(value)
-    if isinstance(value, dict):
-        return {(k if not isinstance(k, str) or k.isascii() else _utf8(k)): _tidy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_tidy(v) for v in value]
+    if isinstance(value, dict | list):  # a subclass: tidied as the plain container it is
+        return _tidy(dict(value) if isinstance(value, dict) else list(value))
     return value
 
 
