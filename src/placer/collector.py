@@ -13,16 +13,35 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_KEEP_BUILT = False  # set by keep_what_is_built(): in placer's own process, never on import
+
+
+def keep_what_is_built() -> None:
+    """For the ``placer`` process only (its entry point calls this; a library user's process never does): what
+    a paused block built is moved out of the collector's reach as the block ends (``gc.freeze``).
+
+    Pausing only defers the collector: the first allocation after the block starts a collection of every object
+    the block made, which finds nothing (a 50,000-offer catalog: 0.12 s; a fleet's 10,000 entries: 0.22 s, both
+    on one CPU while the other waits). In a command that keeps those structures until it exits, that pass is
+    pure cost. Frozen objects are still freed when their last reference goes; only a cycle among objects alive
+    at the freeze would wait for the process's end, and placer's structures hold none (tests/test_collector.py).
+    """
+    global _KEEP_BUILT  # noqa: PLW0603 - one switch for the process, like the collector's own
+    _KEEP_BUILT = True
+
 
 @contextmanager
 def paused() -> Iterator[None]:
     """The collector off for the block, then as it was; nests. The switch is the process's, so other threads go
     without it too. Only around work known to make no cycles, or their garbage waits for the block's end:
-    planning is never paused, as it runs code (plugins' offers, estimators) this module cannot vouch for."""
+    planning is never paused, as it runs code (plugins' offers, estimators) this module cannot vouch for.
+    After keep_what_is_built(), what exists as the block ends is frozen before the collector is back on."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if _KEEP_BUILT:
+            gc.freeze()
         if was:
             gc.enable()
