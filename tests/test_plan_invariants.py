@@ -36,6 +36,7 @@ from tests.conftest import profile_from, run_placer
 from tests.strategies import MAX_OFFERS, cases, catalogs, profile_docs, profiles, to_yaml
 from typer.testing import CliRunner
 
+from placer.baseline import PlacementSummary
 from placer.budget import FlagBudgets, parse_policy, resolve_budget, worst_exit
 from placer.catalog.loader import dump_catalog, parse_catalog_json
 from placer.catalog.models import MAX_USD, ApiOffer, Catalog, GpuOffer, MacOffer, Price
@@ -594,6 +595,8 @@ def test_plan_invariants(case: tuple[Catalog, str], objective: Any, count: int):
     assert len({p.offer for p in shown}) <= plan.catalog.offers_feasible
     for p in shown:
         assert_placement_sane(p, profile)
+        # a report keeps what a full dump read back would keep (summarize reads the fields it needs directly)
+        assert summarize(p) == PlacementSummary.model_validate(p.model_dump())
     kinds = [(p.provider, p.instance, p.pricing) for p in shown]
     assert len(kinds) == len(set(kinds))
     assert len(plan.alternatives) <= count + 2  # beyond count, one per family left out: on-demand, spot, reserved
