@@ -24,9 +24,10 @@ from placer.catalog import s3 as s3_module
 from placer.catalog.models import Offer
 from placer.cli.app import app
 from placer.errors import PriceSourceUnavailable
+from placer.log_guard import RedactingFilter
 from placer.providers.refresh import RefreshContext, refresh_providers
 from placer.providers.registry import Provider, Registry
-from placer.redact import MASK, RedactingFilter, one_line, redact
+from placer.redact import MASK, one_line, redact
 from servers.base import Reply
 from servers.context import Recorder, make_ctx
 from servers.harness import (

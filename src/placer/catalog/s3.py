@@ -43,8 +43,9 @@ def _client(session: Any | None, endpoint_url: str | None, ctx: RefreshContext, 
     import boto3  # noqa: PLC0415 - only the commands that touch S3 pay for boto3
     from botocore.exceptions import BotoCoreError  # noqa: PLC0415
 
+    from placer.log_guard import guard_logs  # noqa: PLC0415
     from placer.providers.aws_call import client_config, frozen_secrets  # noqa: PLC0415
-    from placer.redact import guard_logs, redact  # noqa: PLC0415
+    from placer.redact import redact  # noqa: PLC0415
 
     try:
         chosen = session or boto3.Session()

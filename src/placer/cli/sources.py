@@ -36,7 +36,11 @@ def effective_catalog(
     flags: Sequence[str | Path] | None, plugins: str | None, max_age: int | None
 ) -> tuple[Catalog, tuple[SourceRef, ...], tuple[str, ...]]:
     from placer.catalog.assemble import assemble_catalog, freshness_warnings, future_dated_warnings, max_age_days
-    from placer.redact import redact
+
+    def redact(text: str) -> str:  # placer.redact (and logging) only once there is a warning: 3-5 ms of a start
+        from placer.redact import redact
+
+        return redact(text)
 
     def warn(message: str) -> None:
         print(f"placer: warning: {redact(message)}", file=sys.stderr)

@@ -265,8 +265,9 @@ def _client(ctx: RefreshContext) -> tuple[PricingClient, list[str]]:
     import boto3  # noqa: PLC0415  (boto3: lazily)
     from botocore.exceptions import BotoCoreError  # noqa: PLC0415
 
+    from placer.log_guard import guard_logs  # noqa: PLC0415
     from placer.providers.aws_call import client_config, frozen_secrets  # noqa: PLC0415
-    from placer.redact import guard_logs, redact  # noqa: PLC0415
+    from placer.redact import redact  # noqa: PLC0415
 
     try:
         session = ctx.boto3_session if ctx.boto3_session is not None else boto3.Session()

@@ -22,9 +22,10 @@ from typing import Any
 
 import httpx
 
+from placer.log_guard import guard_logs
 from placer.providers.refresh import RefreshContext, RefreshFailed, safe_url
 from placer.providers.retry import Attempts, header_retry_after, too_long
-from placer.redact import guard_logs, one_line, redact
+from placer.redact import one_line, redact
 
 # h11's words for a body shorter than its Content-Length, as httpx passes them on.
 _SHORT_BODY = re.compile(r"received (?P<received>\d+) bytes, expected (?P<expected>\d+)")
