@@ -28,8 +28,10 @@ PYDANTIC_FLOOR = (
     "import os\nos.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\n"
     "from pydantic import BaseModel\nclass Floor(BaseModel):\n    x: int\nFloor(x=1)"
 )
-# The stack under each output, before any of placer's own code: the JSON plan also reads YAML (PyYAML), the table
-# also renders with rich. Each is a floor no placer change can go below while the design keeps these libraries.
+# The libraries under each output, imported as any program imports them, before any of placer's own code: the JSON
+# plan also reads YAML (PyYAML), the table also renders with rich. placer's code cannot start faster than these
+# short of patching the libraries themselves (pydantic's plugin loader imports importlib.metadata even with its
+# plugins off: about 19 ms, which a stand-in for that private module would save).
 FLOORS = {
     "pydantic + one model": PYDANTIC_FLOOR,
     "  + PyYAML (json)": PYDANTIC_FLOOR + "\nimport yaml",
@@ -37,20 +39,41 @@ FLOORS = {
 }
 
 
-def floors(runs: int) -> dict[str, float]:
-    """The median start-up of each floor in FLOORS."""
-    return {name: statistics.median(sample([sys.executable, "-c", code], runs)) for name, code in FLOORS.items()}
+def commands(profile: str) -> dict[str, list[str]]:
+    """Every command timed, by the name it is printed under: the bare interpreter first."""
+    plan = [sys.executable, "-m", "placer", "plan", profile]
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        **{name: [sys.executable, "-c", code] for name, code in FLOORS.items()},
+        "placer plan (table)": plan,
+        "placer plan (json)": [*plan, "--format", "json"],
+    }
 
 
-def sample(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> list[float]:
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, env=env)
-        out.append(time.perf_counter() - start)
-        if done.returncode not in (0, 4, 5):
-            sys.exit(f"{' '.join(cmd)} failed with {done.returncode}: {done.stderr.decode()[-500:]}")
-    return out
+def run_once(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, env=env)
+    took = time.perf_counter() - start
+    if done.returncode not in (0, 4, 5):
+        sys.exit(f"{' '.join(cmd)} failed with {done.returncode}: {done.stderr.decode()[-500:]}")
+    return took
+
+
+def sample_rounds(cmds: dict[str, list[str]], runs: int) -> dict[str, list[float]]:
+    """``runs`` rounds, each running every command once, in an order rotated from round to round: a shared machine
+    that slows down for a few seconds then slows every command alike, which a block of runs per command does not
+    (the ratios were off by a quarter that way). Two warm-up runs of each first, which fill the page cache and
+    write the bytecode cache even under PYTHONDONTWRITEBYTECODE (see the module docstring)."""
+    warm = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for cmd in cmds.values():
+        for _ in range(2):
+            run_once(cmd, warm)
+    names = list(cmds)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(runs):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            times[name].append(run_once(cmds[name]))
+    return times
 
 
 def main() -> None:
@@ -60,29 +83,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.runs < 5:
         parser.error("--runs must be at least 5")
-
-    warm = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # see the module docstring
-    sample([sys.executable, "-c", "pass"], 2, warm)  # warm the page cache for both
-    sample([sys.executable, "-m", "placer", "plan", args.profile], 2, warm)
-    sample([sys.executable, "-m", "placer", "plan", args.profile, "--format", "json"], 1, warm)
-    for code in FLOORS.values():
-        sample([sys.executable, "-c", code], 1, warm)
-    bare = sample([sys.executable, "-c", "pass"], args.runs)
-    under = floors(args.runs)
-    cases = {
-        "table": [sys.executable, "-m", "placer", "plan", args.profile],
-        "json": [sys.executable, "-m", "placer", "plan", args.profile, "--format", "json"],
-    }
-    base = statistics.median(bare)
-    print(f"python -c pass             median {base * 1000:7.1f} ms  runs={args.runs}")
-    for name, floor in under.items():
-        print(f"{name:26} median {floor * 1000:7.1f} ms  = {floor / base:4.1f}× (a floor: no placer code)")
-    for name, cmd in cases.items():
-        times = sample(cmd, args.runs)
-        med = statistics.median(times)
+    times = sample_rounds(commands(args.profile), args.runs)
+    base = statistics.median(times["python -c pass"])
+    print(f"medians of {args.runs} interleaved rounds")
+    for name, samples in times.items():
+        med = statistics.median(samples)
+        kind = "" if name == "python -c pass" else "(a floor: no placer code)" if name in FLOORS else "bare start-up"
         print(
-            f"placer plan ({name:5})       median {med * 1000:7.1f} ms  = {med / base:4.1f}× bare start-up  "
-            f"samples: {', '.join(f'{t * 1000:.0f}' for t in times)} ms"
+            f"{name:26} median {med * 1000:7.1f} ms  = {med / base:4.1f}× {kind:26} samples: "
+            + ", ".join(f"{t * 1000:.0f}" for t in samples)
+            + " ms"
         )
 
 
