@@ -65,13 +65,11 @@ def test_planning_a_fleet_leaves_no_cycles_behind(collector_on):
 
 
 @pytest.fixture
-def keeping(monkeypatch: pytest.MonkeyPatch, collector_on: None) -> Iterator[None]:
-    from placer import collector
+def keeping(collector_on: None) -> Iterator[None]:
+    from placer.collector import keeping_what_is_built
 
-    monkeypatch.setattr(collector, "_KEEP_BUILT", False)
-    collector.keep_what_is_built()
-    assert collector._KEEP_BUILT
-    yield
+    with keeping_what_is_built():
+        yield
     gc.unfreeze()  # the test process's heap is not placer's to keep
 
 
@@ -114,30 +112,43 @@ def test_a_library_user_s_process_is_never_frozen(collector_on):
     assert ran and ran[0] == 0
 
 
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["plan", "ios-app-ci.yaml", "-f", "json"], "True True False 0"),  # one plan, then exit: collector off
-        (["check", "ios-app-ci.yaml", "-f", "json"], "True True True 0"),  # through typer: on, what it built kept
-    ],
+def test_the_switch_is_placers_only_while_its_entry_point_runs(collector_on):
+    from placer import collector
+
+    with collector.keeping_what_is_built():
+        with collector.keeping_what_is_built():
+            assert collector._KEEP_BUILT
+        assert collector._KEEP_BUILT  # nests
+    assert not collector._KEEP_BUILT
+    with pytest.raises(KeyError), collector.keeping_what_is_built():
+        raise KeyError("x")
+    assert not collector._KEEP_BUILT
+
+
+# A process that runs placer's entry point in-process, as a wrapper script or a test runner can: each command's
+# exit code, then the collector's state and placer's switch as the host sees them afterwards.
+HOST = (
+    "import gc, sys\n"
+    "from placer import collector\n"
+    "from placer.cli.start import main\n"
+    "codes = []\n"
+    "for args in sys.argv[1:]:\n"
+    "    sys.argv = ['placer', *args.split('|')]\n"
+    "    try:\n        main()\n    except SystemExit as exc:\n        codes.append(exc.code)\n"
+    "print(codes, gc.isenabled(), collector._KEEP_BUILT, gc.get_freeze_count() > 1000, file=sys.stderr)\n"
 )
-def test_placers_entry_point_keeps_what_it_builds(args: list[str], expected: str) -> None:
+
+
+def test_placers_entry_point_keeps_what_it_builds_and_gives_a_host_its_state_back() -> None:
     import subprocess
     import sys
 
-    probe = (
-        "import gc, sys\n"
-        "import placer.collector as collector\n"
-        "from placer.cli.start import main\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-        "print(collector._KEEP_BUILT, gc.get_freeze_count() > 1000, gc.isenabled(), code, file=sys.stderr)\n"
-    )
     profiles = Path(__file__).resolve().parent.parent / "profiles"
-    done = subprocess.run(
-        [sys.executable, "-c", probe, *[str(profiles / a) if a.endswith(".yaml") else a for a in args]],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.stderr.splitlines()[-1] == expected, done.stderr
+    runs = [
+        f"plan|{profiles / 'ios-app-ci.yaml'}|-f|json",  # the quick path, collector off while it plans
+        f"replan|{profiles}|-f|json",
+        f"check|{profiles / 'ios-app-ci.yaml'}|-f|json",
+    ]
+    done = subprocess.run([sys.executable, "-c", HOST, *runs], capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "[0, 5, 0] True False True", done.stderr

@@ -252,3 +252,19 @@ def test_the_log_filter_masks_a_record_with_arguments() -> None:
     )
     assert RedactingFilter().filter(record) is True
     assert record.getMessage() == "headers={'Authorization': '***'}"
+
+
+def test_the_log_guard_is_still_found_under_its_old_module_without_importing_logging_early() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "import placer.redact as r\n"
+        "before = 'logging' in sys.modules\n"
+        "from placer.redact import RedactingFilter, guard_logs\n"
+        "from placer import log_guard\n"
+        "print(before, RedactingFilter is log_guard.RedactingFilter, guard_logs is log_guard.guard_logs)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["False", "True", "True"]

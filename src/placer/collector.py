@@ -13,21 +13,26 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_KEEP_BUILT = False  # set by keep_what_is_built(): in placer's own process, never on import
+_KEEP_BUILT = False  # inside keeping_what_is_built() only
 
 
-def keep_what_is_built() -> None:
-    """For the ``placer`` process only (its entry point calls this; a library user's process never does): what
-    a paused block built is moved out of the collector's reach as the block ends (``gc.freeze``).
+@contextmanager
+def keeping_what_is_built() -> Iterator[None]:
+    """While placer's entry point runs (``placer.cli.start.main`` wraps itself in this; importing placer never
+    does): what a paused block built is moved out of the collector's reach as the block ends (``gc.freeze``).
 
     Pausing only defers the collector: the first allocation after the block starts a collection of every object
     the block made, which finds nothing (a 50,000-offer catalog: 0.12 s; a fleet's 10,000 entries: 0.22 s, both
-    on one CPU while the other waits). In a command that keeps those structures until it exits, that pass is
-    pure cost. Frozen objects are still freed when their last reference goes; only a cycle among objects alive
-    at the freeze would wait for the process's end, and placer's structures hold none (tests/test_collector.py).
-    """
+    on one CPU while the other waits). A command keeps those structures until it ends, so that pass is pure cost.
+    Frozen objects are still freed when their last reference goes; only a cycle among objects alive at a freeze
+    would wait for the process's end, and placer's structures hold none (tests/test_collector.py). The switch is
+    restored when the block ends; what was frozen stays so."""
     global _KEEP_BUILT  # noqa: PLW0603 - one switch for the process, like the collector's own
-    _KEEP_BUILT = True
+    was, _KEEP_BUILT = _KEEP_BUILT, True
+    try:
+        yield
+    finally:
+        _KEEP_BUILT = was
 
 
 @contextmanager
@@ -35,7 +40,7 @@ def paused() -> Iterator[None]:
     """The collector off for the block, then as it was; nests. The switch is the process's, so other threads go
     without it too. Only around work known to make no cycles, or their garbage waits for the block's end:
     planning is never paused, as it runs code (plugins' offers, estimators) this module cannot vouch for.
-    After keep_what_is_built(), what exists as the block ends is frozen before the collector is back on."""
+    Inside keeping_what_is_built(), what exists as the block ends is frozen before the collector is back on."""
     was = gc.isenabled()
     gc.disable()
     try:

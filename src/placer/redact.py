@@ -80,3 +80,13 @@ def one_line(text: str, limit: int | None = None) -> str:
     if limit is not None and len(flat) > limit:
         flat = flat[: max(0, limit - 1)].rstrip() + "…"
     return flat
+
+
+def __getattr__(name: str) -> object:
+    """``RedactingFilter`` and ``guard_logs`` lived here before placer.log_guard: still found under this name, but
+    imported only when asked for, so that redacting does not import logging."""
+    if name in ("RedactingFilter", "guard_logs"):
+        from placer import log_guard  # noqa: PLC0415 - see the docstring
+
+        return getattr(log_guard, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

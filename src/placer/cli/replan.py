@@ -167,7 +167,4 @@ def replan(
         print(f"placer: {what}", file=sys.stderr)
         if output is not None:
             print(f"placer: wrote the {output_format.value} report to {output}", file=sys.stderr)
-    from placer.cli.quick_exit import skip_freeing
-
-    skip_freeing()  # all is written: placer's process ends without freeing the report (placer.cli.quick_exit)
     raise typer.Exit(report.exit_code)
