@@ -152,3 +152,27 @@ def test_placers_entry_point_keeps_what_it_builds_and_gives_a_host_its_state_bac
     done = subprocess.run([sys.executable, "-c", HOST, *runs], capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[-1] == "[0, 5, 0] True False True", done.stderr
+
+
+def test_a_parallel_fleet_leaves_a_callers_frozen_objects_frozen(collector_on, tmp_path: Path) -> None:
+    """plan_fleet freezes the heap so forked workers share its pages; it used to unfreeze everything afterwards,
+    the caller's own frozen objects (and placer's kept catalog) included."""
+    from placer.batch import plan_fleet
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        assert before > 0
+        entries = plan_fleet([str(p) for p in PROFILES], embedded_catalog(), ReplanOptions(jobs=2))
+        assert len(entries) == len(PROFILES)
+        assert gc.get_freeze_count() >= before
+    finally:
+        gc.unfreeze()
+
+
+def test_a_parallel_fleet_in_a_process_with_nothing_frozen_leaves_nothing_frozen(collector_on) -> None:
+    from placer.batch import plan_fleet
+
+    gc.unfreeze()
+    plan_fleet([str(p) for p in PROFILES], embedded_catalog(), ReplanOptions(jobs=2))
+    assert gc.get_freeze_count() == 0

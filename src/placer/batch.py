@@ -213,9 +213,13 @@ def plan_fleet(
             # Objects made so far (the catalog, its columns) go to the permanent generation, so the workers'
             # garbage collector never writes to their pages and forked workers keep sharing them.
             options.datasets.prefetch(paths)  # each s3:// dataset listed once, here, not once per worker
+            # Unfrozen again in this process only if nothing was frozen before: gc.unfreeze() takes everything
+            # out, the caller's own freeze and placer.collector's (keeping_what_is_built) included.
+            was_frozen = gc.get_freeze_count() > 0
             gc.freeze()
             with context.Pool(options.jobs, initializer=_trimmed_as_it_goes) as pool:
-                gc.unfreeze()
+                if not was_frozen:
+                    gc.unfreeze()
                 with paused():  # this process only takes in the entries, which hold no cycles
                     for done in pool.imap(_work, _chunks(paths, size, options.jobs)):
                         entries.extend(_taken(e) for e in done)
